@@ -1,0 +1,1 @@
+"""groupfolders: Cognito user-pool groups with their own S3 folders, as CDKTF stacks."""

@@ -1,0 +1,65 @@
+"""The one module that imports the AWS provider bindings (10-15 s to import).
+
+Every construct takes its AWS classes from here, so moving to another binding package
+(CDKTF is archived upstream; its community continuation keeps this API under new
+package names) is a change to this file only.
+"""
+
+from cdktf_cdktf_provider_aws.cognito_identity_pool import (
+    CognitoIdentityPool,
+    CognitoIdentityPoolCognitoIdentityProviders,
+)
+from cdktf_cdktf_provider_aws.cognito_identity_pool_roles_attachment import (
+    CognitoIdentityPoolRolesAttachment,
+    CognitoIdentityPoolRolesAttachmentRoleMapping,
+    CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
+)
+from cdktf_cdktf_provider_aws.cognito_user_group import CognitoUserGroup
+from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationRuleA as S3BucketServerSideEncryptionConfigurationRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as S3BucketVersioning
+
+__all__ = [
+    "AwsProvider",
+    "AwsProviderDefaultTags",
+    "CognitoIdentityPool",
+    "CognitoIdentityPoolCognitoIdentityProviders",
+    "CognitoIdentityPoolRolesAttachment",
+    "CognitoIdentityPoolRolesAttachmentRoleMapping",
+    "CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule",
+    "CognitoUserGroup",
+    "CognitoUserPool",
+    "CognitoUserPoolClient",
+    "DataAwsIamPolicyDocument",
+    "DataAwsIamPolicyDocumentStatement",
+    "DataAwsIamPolicyDocumentStatementCondition",
+    "DataAwsIamPolicyDocumentStatementPrincipals",
+    "IamRole",
+    "IamRolePolicy",
+    "S3Bucket",
+    "S3BucketOwnershipControls",
+    "S3BucketPolicy",
+    "S3BucketPublicAccessBlock",
+    "S3BucketServerSideEncryptionConfiguration",
+    "S3BucketServerSideEncryptionConfigurationRule",
+    "S3BucketVersioning",
+]

@@ -1,0 +1,68 @@
+"""Command line: `validate`, `synth` (the default). Exit 0 ok, 2 invalid configuration, 1 else.
+
+Only `synth` imports cdktf and the provider bindings; `validate` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from modules.errors import ConfigError
+from modules.validation import load_valid_environments
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEFAULT_ENVIRONMENTS = PROJECT / "environments"
+EXIT_INVALID = 2
+EXIT_FAILED = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # Exit code 2 means "invalid configuration"; a wrong command line is not that.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILED, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py", description="Cognito groups with their own S3 folders.")
+    commands = parser.add_subparsers(dest="command")
+    for name, text in (("validate", "check configuration only"), ("synth", "write Terraform JSON")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
+        command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
+        if name == "synth":
+            command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv if argv is not None else sys.argv[1:])
+    command = arguments.command or "synth"
+    environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
+    names = getattr(arguments, "env", [])
+    try:
+        environments = load_valid_environments(environments_dir, names)
+        if command == "validate":
+            print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
+            return 0
+        outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+        from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
+        from modules.synth import synthesize  # noqa: PLC0415
+
+        synthesize(environments, outdir)
+        print(synth_summary(environments, outdir))
+        return 0
+    except ConfigError as error:
+        print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
+        traceback.print_exc()
+        return EXIT_FAILED

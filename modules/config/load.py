@@ -1,0 +1,73 @@
+"""Environment files → validated `Environment` models, every problem reported at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from modules.config.model import Environment
+from modules.config.yaml_source import FieldPath, Source, display_path, load_source
+from modules.errors import ConfigError, Problem
+
+
+def environment_files(directory: Path, names: Sequence[str] = ()) -> list[Path]:
+    """Environment files in `directory`; files starting with `_` are shared bases."""
+    if not directory.is_dir():
+        raise ConfigError([Problem(display_path(directory), "", "is not a directory")])
+    found = {p.stem: p for p in sorted(directory.glob("*.yaml")) if not p.name.startswith("_")}
+    if not names:
+        if not found:
+            raise ConfigError([Problem(display_path(directory), "", "holds no environment (*.yaml)")])
+        return list(found.values())
+    missing = [name for name in names if name not in found]
+    if missing:
+        where = display_path(directory)
+        raise ConfigError(
+            [Problem(where, "", f"no environment {name!r} ({where}/{name}.yaml)") for name in missing]
+        )
+    return [found[name] for name in dict.fromkeys(names)]
+
+
+def load_environment(path: Path) -> tuple[Environment, Source]:
+    """The model of one environment file, and where each of its values came from."""
+    source = load_source(path)
+    if "name" in source.document:
+        raise ConfigError(
+            [Problem(source.origin_of(("name",)), "name", f"is the file name ({path.stem}); remove it")]
+        )
+    document = {"name": path.stem, **source.document}
+    try:
+        # JSON mode: strict types, and YAML lists become the model's tuples.
+        return Environment.model_validate_json(json.dumps(document)), source
+    except ValidationError as error:
+        items = error.errors()
+        raise ConfigError([_problem(source, item) for item in items if not _echo(item, items)]) from error
+
+
+def _echo(item: dict, items: list[dict]) -> bool:
+    """A "too short" error that only repeats that every element below it failed."""
+    loc = tuple(item["loc"])
+    return item["type"] == "too_short" and any(
+        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in items
+    )
+
+
+def _problem(source: Source, item: dict) -> Problem:
+    loc: FieldPath = tuple(item["loc"])
+    reason = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "missing":
+        reason = "is required"
+    elif item["type"] == "extra_forbidden":
+        reason = "is not a known setting"
+    return Problem(source.origin_of(loc), field_path(loc), reason)
+
+
+def field_path(loc: FieldPath) -> str:
+    """("groups", 0, "name") → "groups[0].name"."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

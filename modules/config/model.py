@@ -1,0 +1,185 @@
+"""The typed, frozen configuration of one environment.
+
+Field checks live here; checks across groups live in `group_rules`; checks that need
+rendered policies live in `modules.validation`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+USER_POOL_ID = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
+CLIENT_ID = re.compile(r"^[0-9a-z]{1,128}$")
+# Characters that are wildcards in IAM (`*`, `?`), policy variables or Terraform
+# interpolation (`$`, `{`, `}`), or that no folder name needs.
+PREFIX_CHARACTER = re.compile(r"^[A-Za-z0-9!_.'()/-]+$")
+MAX_PRECEDENCE = 2**31 - 1
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Backend(Frozen):
+    type: Literal["local", "s3"] = "local"
+    path: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    use_lockfile: bool = True
+
+    @model_validator(mode="after")
+    def _fields_of_type(self) -> Backend:
+        if self.type == "s3" and not (self.bucket and self.key):
+            raise ValueError("type s3 needs bucket and key")
+        if self.type == "local" and (self.bucket or self.key or self.region):
+            raise ValueError("bucket, key and region belong to type s3; type local takes path")
+        if self.type == "s3" and self.path:
+            raise ValueError("path belongs to type local; type s3 takes bucket and key")
+        return self
+
+
+class UserPool(Frozen):
+    name: str | None = None
+    existing_id: str | None = None
+    existing_client_id: str | None = None
+    deletion_protection: bool = True
+
+    @model_validator(mode="after")
+    def _new_or_existing(self) -> UserPool:
+        if (self.name is None) == (self.existing_id is None):
+            raise ValueError("give either name (a new pool) or existing_id (an existing pool)")
+        if self.existing_id is not None and self.existing_client_id is None:
+            raise ValueError("existing_id needs existing_client_id (the app client of that pool)")
+        if self.existing_id is None and self.existing_client_id is not None:
+            raise ValueError("existing_client_id belongs to an existing pool; give existing_id too")
+        if self.existing_id is not None and not USER_POOL_ID.match(self.existing_id):
+            raise ValueError(f"existing_id {self.existing_id!r} is not a user pool id like eu-west-1_AbCdEf123")
+        if self.existing_client_id is not None and not CLIENT_ID.match(self.existing_client_id):
+            raise ValueError(f"existing_client_id {self.existing_client_id!r} is not an app client id")
+        return self
+
+
+class IdentityPool(Frozen):
+    role_mapping: Literal["token"] = "token"
+    users_without_group: Literal["deny", "private_only"] = "deny"
+
+
+class Bucket(Frozen):
+    name: str | None = None
+    existing: str | None = None
+    # A new bucket is versioned when this is true; for an existing one, say what it is.
+    versioned: bool = True
+
+    @model_validator(mode="after")
+    def _new_or_existing(self) -> Bucket:
+        if (self.name is None) == (self.existing is None):
+            raise ValueError("give either name (a new bucket) or existing (an existing bucket's name)")
+        name = self.bucket_name
+        if not BUCKET_NAME.match(name) or ".." in name:
+            raise ValueError(
+                f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
+            )
+        return self
+
+    @property
+    def bucket_name(self) -> str:
+        return self.name if self.name is not None else str(self.existing)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.bucket_name}"
+
+
+def _check_prefix(prefix: str) -> str:
+    if not prefix.endswith("/"):
+        raise ValueError(f"prefix {prefix!r} must end with '/' (or 'fin' would also match 'finance')")
+    if prefix.startswith("/"):
+        raise ValueError(f"prefix {prefix!r} must not start with '/': S3 keys have no leading slash")
+    if any(part in ("", ".", "..") for part in prefix[:-1].split("/")):
+        raise ValueError(f"prefix {prefix!r} has an empty, '.' or '..' folder")
+    if not PREFIX_CHARACTER.match(prefix):
+        raise ValueError(
+            f"prefix {prefix!r} has a character outside letters, digits and !_.'()/-; "
+            "'*', '?', '$', '{' and '}' are wildcards or variables in IAM and Terraform"
+        )
+    return prefix
+
+
+Prefix = Annotated[str, AfterValidator(_check_prefix)]
+
+
+class Group(Frozen):
+    name: str
+    description: str = ""
+    access: str
+    precedence: int = Field(ge=0, le=MAX_PRECEDENCE)
+    prefixes: tuple[Prefix, ...] | None = Field(default=None, min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not SAFE_NAME.match(name):
+            raise ValueError(
+                f"{name!r} is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'"
+            )
+        return name
+
+    @field_validator("description")
+    @classmethod
+    def _short_description(cls, description: str) -> str:
+        if len(description) > 2048:
+            raise ValueError(f"is {len(description)} characters; Cognito allows 2048")
+        return description
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The prefixes this group owns; `<name>/` when none are given."""
+        return self.prefixes if self.prefixes is not None else (f"{self.name}/",)
+
+
+class Environment(Frozen):
+    name: str
+    app: str
+    region: str
+    backend: Backend = Backend()
+    tags: dict[str, str] = {}
+    user_pool: UserPool
+    identity_pool: IdentityPool = IdentityPool()
+    bucket: Bucket
+    private_folders: bool = True
+    groups: tuple[Group, ...] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _env_name(cls, name: str) -> str:
+        if not ENV_NAME.match(name):
+            raise ValueError(f"environment name {name!r} must be 1-32 of a-z, 0-9, '-', starting with a letter")
+        return name
+
+    @field_validator("app")
+    @classmethod
+    def _app_name(cls, app: str) -> str:
+        if not APP_NAME.match(app):
+            raise ValueError(f"{app!r} must be 1-32 of a-z, 0-9, '-', starting with a letter")
+        return app
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, region: str) -> str:
+        if not REGION.match(region):
+            raise ValueError(f"{region!r} is not an AWS region like eu-west-1")
+        return region
+
+    @property
+    def groups_by_name(self) -> tuple[Group, ...]:
+        """Groups in name order: what the stack is built from, so YAML order never matters."""
+        return tuple(sorted(self.groups, key=lambda group: group.name))

@@ -1,0 +1,1 @@
+"""CDKTF constructs. Their logical IDs are a public contract: changing one moves state."""

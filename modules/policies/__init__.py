@@ -1,0 +1,1 @@
+"""IAM policy documents as plain data: rendered from templates, checked, then emitted."""

@@ -1,0 +1,74 @@
+"""Access levels: one jinja2 template each in templates/policies/, rendered to statements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from modules.policies.check import statement_problems
+
+TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[2] / "templates" / "policies"
+SUFFIX = ".json.j2"
+
+
+class PolicyTemplateError(Exception):
+    """A template that is missing, does not render, or renders a policy we refuse."""
+
+
+def access_levels(directory: Path = TEMPLATE_DIRECTORY) -> tuple[str, ...]:
+    """Every level a group may name; files starting with `_` are partials."""
+    return tuple(
+        sorted(p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_"))
+    )
+
+
+@cache
+def _environment(directory: Path) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - renders JSON; every value goes through `json`
+        keep_trailing_newline=True,
+    )
+    environment.filters["json"] = json.dumps
+    return environment
+
+
+def render_statements(
+    level: str,
+    *,
+    bucket_arn: str,
+    prefixes: Sequence[str],
+    versioned: bool,
+    directory: Path = TEMPLATE_DIRECTORY,
+) -> list[dict[str, Any]]:
+    """The statements of `level` for `prefixes`, checked; PolicyTemplateError otherwise."""
+    if level not in access_levels(directory):
+        known = ", ".join(access_levels(directory))
+        raise PolicyTemplateError(f"unknown access level {level!r}; known levels: {known}")
+    name = f"{level}{SUFFIX}"
+    context = {
+        "bucket_arn": bucket_arn,
+        "list_prefixes": [value for prefix in prefixes for value in (prefix, f"{prefix}*")],
+        "object_arns": [f"{bucket_arn}/{prefix}*" for prefix in prefixes],
+        "versioned": versioned,
+    }
+    try:
+        text = _environment(directory).get_template(name).render(context)
+    except jinja2.TemplateError as error:
+        raise PolicyTemplateError(f"template {name} does not render: {error}") from error
+    try:
+        statements = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PolicyTemplateError(
+            f"template {name} renders invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from error
+    problems = statement_problems(statements, bucket_arn)
+    if problems:
+        raise PolicyTemplateError(f"template {name}: {'; '.join(problems)}")
+    return statements

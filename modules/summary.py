@@ -1,0 +1,33 @@
+"""The per-environment summary printed after a synth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from modules import naming
+from modules.config.model import Environment
+
+
+def stack_file(outdir: Path, environment: str) -> Path:
+    return outdir / "stacks" / environment / "cdk.tf.json"
+
+
+def resource_count(stack: dict) -> int:
+    return sum(len(blocks) for blocks in stack.get("resource", {}).values())
+
+
+def synth_summary(environments: Sequence[Environment], outdir: Path) -> str:
+    lines = []
+    for environment in environments:
+        path = stack_file(outdir, environment.name)
+        stack = json.loads(path.read_text())
+        lines.append(
+            f"{environment.name}: {len(environment.groups)} groups, "
+            f"{resource_count(stack)} resources -> {path}"
+        )
+        for group in environment.groups_by_name:
+            folders = ", ".join(group.folders)
+            lines.append(f"  {group.name:<16} {group.access:<18} {naming.role_name(environment, group):<40} {folders}")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Everything checked before a construct exists: models, then rules across groups and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from itertools import combinations
+from pathlib import Path
+
+from modules import naming
+from modules.config.load import environment_files, load_environment
+from modules.config.model import Environment, Group
+from modules.config.yaml_source import Source
+from modules.errors import ConfigError, Problem
+from modules.policies.documents import group_policy
+from modules.policies.templates import PolicyTemplateError
+
+Rule = Callable[[Environment, Source], Iterator[Problem]]
+
+
+def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple[Environment, ...]:
+    """Every requested environment, valid; or one ConfigError listing all problems of all files."""
+    environments: list[Environment] = []
+    problems: list[Problem] = []
+    for path in environment_files(directory, names):
+        try:
+            environment, source = load_environment(path)
+        except ConfigError as error:
+            problems.extend(error.problems)
+            continue
+        found = [problem for rule in RULES for problem in rule(environment, source)]
+        problems.extend(found)
+        if not found:
+            environments.append(environment)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(environments)
+
+
+def _group_problem(source: Source, index: int, field: str, reason: str) -> Problem:
+    path = f"groups[{index}].{field}"
+    return Problem(source.origin_of(("groups", index, field)), path, reason)
+
+
+def _pairs(environment: Environment) -> Iterator[tuple[tuple[int, Group], tuple[int, Group]]]:
+    return combinations(enumerate(environment.groups), 2)
+
+
+def duplicate_names(environment: Environment, source: Source) -> Iterator[Problem]:
+    for (_, first), (index, second) in _pairs(environment):
+        if first.name.lower() == second.name.lower():
+            reason = f"{second.name!r} repeats group {first.name!r}; group names are compared without case"
+            yield _group_problem(source, index, "name", reason)
+        elif naming.terraform_id(first.name) == naming.terraform_id(second.name):
+            reason = (
+                f"{second.name!r} and {first.name!r} share the Terraform address "
+                f"{naming.terraform_id(first.name)}; rename one"
+            )
+            yield _group_problem(source, index, "name", reason)
+
+
+def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[Problem]:
+    """No folder may contain another, nor differ from it only in case."""
+    folders = [
+        (index, position, group, folder)
+        for index, group in enumerate(environment.groups)
+        for position, folder in enumerate(group.folders)
+    ]
+    for (_, _, first, a), (index, position, second, b) in combinations(folders, 2):
+        shorter, longer = sorted((a.lower(), b.lower()), key=len)
+        if longer.startswith(shorter):
+            owner = "the same group" if first is second else f"group {first.name!r}"
+            how = "differs only in case from" if a != b and a.lower() == b.lower() else "overlaps"
+            reason = f"{b!r} {how} {a!r} of {owner}; each folder must belong to exactly one place"
+            yield _group_problem(source, index, f"prefixes[{position}]", reason)
+
+
+def private_folder_clash(environment: Environment, source: Source) -> Iterator[Problem]:
+    if not environment.private_folders:
+        return
+    for index, group in enumerate(environment.groups):
+        for position, folder in enumerate(group.folders):
+            if folder.lower().startswith("private/"):
+                reason = f"{folder!r} is inside private/, which holds every user's own folder"
+                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+
+
+def private_only_needs_private_folders(environment: Environment, source: Source) -> Iterator[Problem]:
+    if environment.identity_pool.users_without_group == "private_only" and not environment.private_folders:
+        reason = "private_only gives users without a group their private folder; set private_folders: true"
+        path = ("identity_pool", "users_without_group")
+        yield Problem(source.origin_of(path), "identity_pool.users_without_group", reason)
+
+
+def distinct_role_names(environment: Environment, source: Source) -> Iterator[Problem]:
+    seen = {naming.default_role_name(environment): "users without a group"}
+    for index, group in enumerate(environment.groups):
+        name = naming.role_name(environment, group)
+        if name in seen:
+            reason = f"role name {name!r} is already the role of {seen[name]}; rename the group"
+            yield _group_problem(source, index, "name", reason)
+        seen.setdefault(name, f"group {group.name!r}")
+
+
+def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
+    for index, group in enumerate(environment.groups):
+        try:
+            group_policy(environment, group)
+        except PolicyTemplateError as error:
+            yield _group_problem(source, index, "access", str(error))
+
+
+RULES: tuple[Rule, ...] = (
+    duplicate_names,
+    overlapping_prefixes,
+    private_folder_clash,
+    private_only_needs_private_folders,
+    distinct_role_names,
+    renderable_policies,
+)
