@@ -29,5 +29,7 @@ def synth_summary(environments: Sequence[Environment], outdir: Path) -> str:
         )
         for group in environment.groups_by_name:
             folders = ", ".join(group.folders)
-            lines.append(f"  {group.name:<16} {group.access:<18} {naming.role_name(environment, group):<40} {folders}")
+            lines.append(
+                f"  {group.name:<16} {group.access:<18} {naming.role_name(environment, group):<40} {folders}"
+            )
     return "\n".join(lines)

@@ -69,7 +69,7 @@ def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[P
         shorter, longer = sorted((a.lower(), b.lower()), key=len)
         if longer.startswith(shorter):
             owner = "the same group" if first is second else f"group {first.name!r}"
-            how = "differs only in case from" if a != b and a.lower() == b.lower() else "overlaps"
+            how = "repeats" if a == b else "differs only in case from" if shorter == longer else "overlaps"
             reason = f"{b!r} {how} {a!r} of {owner}; each folder must belong to exactly one place"
             yield _group_problem(source, index, f"prefixes[{position}]", reason)
 

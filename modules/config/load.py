@@ -62,6 +62,8 @@ def _problem(source: Source, item: dict) -> Problem:
         reason = "is required"
     elif item["type"] == "extra_forbidden":
         reason = "is not a known setting"
+    elif item["type"] == "too_short":
+        reason = "must not be empty"
     return Problem(source.origin_of(loc), field_path(loc), reason)
 
 

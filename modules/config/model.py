@@ -62,7 +62,9 @@ class UserPool(Frozen):
         if self.existing_id is None and self.existing_client_id is not None:
             raise ValueError("existing_client_id belongs to an existing pool; give existing_id too")
         if self.existing_id is not None and not USER_POOL_ID.match(self.existing_id):
-            raise ValueError(f"existing_id {self.existing_id!r} is not a user pool id like eu-west-1_AbCdEf123")
+            raise ValueError(
+                f"existing_id {self.existing_id!r} is not a user pool id like eu-west-1_AbCdEf123"
+            )
         if self.existing_client_id is not None and not CLIENT_ID.match(self.existing_client_id):
             raise ValueError(f"existing_client_id {self.existing_client_id!r} is not an app client id")
         return self
@@ -128,9 +130,7 @@ class Group(Frozen):
     @classmethod
     def _safe_name(cls, name: str) -> str:
         if not SAFE_NAME.match(name):
-            raise ValueError(
-                f"{name!r} is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'"
-            )
+            raise ValueError(f"{name!r} is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'")
         return name
 
     @field_validator("description")
@@ -162,7 +162,9 @@ class Environment(Frozen):
     @classmethod
     def _env_name(cls, name: str) -> str:
         if not ENV_NAME.match(name):
-            raise ValueError(f"environment name {name!r} must be 1-32 of a-z, 0-9, '-', starting with a letter")
+            raise ValueError(
+                f"environment name {name!r} must be 1-32 of a-z, 0-9, '-', starting with a letter"
+            )
         return name
 
     @field_validator("app")

@@ -77,9 +77,7 @@ def read_mapping(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError([Problem(name, "", f"cannot be read: {error.strerror}")]) from error
     if len(raw) > MAX_FILE_BYTES:
-        raise ConfigError(
-            [Problem(name, "", f"is {len(raw)} bytes; the limit is {MAX_FILE_BYTES} bytes")]
-        )
+        raise ConfigError([Problem(name, "", f"is {len(raw)} bytes; the limit is {MAX_FILE_BYTES} bytes")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -146,7 +144,7 @@ def _merge(
             _merge(into[key], value, path, file, origins)
         else:
             into[key] = value if not isinstance(value, dict) else _copy(value)
-            origins[path] = file
+        origins[path] = file  # the last file to touch a mapping answers for it as a whole
 
 
 def _copy(mapping: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,9 @@ def _statement(block: dict[str, Any]) -> DataAwsIamPolicyDocumentStatement:
             **block,
             "condition": [DataAwsIamPolicyDocumentStatementCondition(**c) for c in block.get("condition", [])]
             or None,
-            "principals": [DataAwsIamPolicyDocumentStatementPrincipals(**p) for p in block.get("principals", [])]
+            "principals": [
+                DataAwsIamPolicyDocumentStatementPrincipals(**p) for p in block.get("principals", [])
+            ]
             or None,
         }
     )

@@ -87,7 +87,15 @@ def _condition_problems(condition: Any, actions: list[str]) -> list[str]:
     if not set(actions) <= LIST_ACTIONS:
         return ["s3:prefix conditions only list actions; object actions are scoped by Resource"]
     values = [v for block in condition.values() for v in _as_list(block.get("s3:prefix", []))]
-    return [f"s3:prefix value {v!r} has a wildcard other than a trailing *" for v in values if _has_wildcard(v.removesuffix("*"))]
+    return [
+        f"s3:prefix value {v!r} must be a folder ('fin/') or everything in one ('fin/*')"
+        for v in values
+        if not isinstance(v, str) or not _is_folder(v.removesuffix("*"))
+    ]
+
+
+def _is_folder(prefix: str) -> bool:
+    return prefix.endswith("/") and prefix != "/" and not _has_wildcard(prefix)
 
 
 def _as_list(value: Any) -> list[str]:

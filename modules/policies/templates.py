@@ -23,7 +23,9 @@ class PolicyTemplateError(Exception):
 def access_levels(directory: Path = TEMPLATE_DIRECTORY) -> tuple[str, ...]:
     """Every level a group may name; files starting with `_` are partials."""
     return tuple(
-        sorted(p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_"))
+        sorted(
+            p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_")
+        )
     )
 
 

@@ -1,0 +1,134 @@
+"""Layer 1: loading, defaults, `extends`, and where problems are reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modules.config.load import field_path
+from modules.errors import ConfigError
+from modules.validation import load_valid_environments
+from tests.conftest import BASE, EXAMPLES
+
+
+def test_examples_share_one_group_list():
+    environments = load_valid_environments(EXAMPLES)
+    assert [e.name for e in environments] == ["dev", "prod", "staging"]
+    group_lists = {e.groups for e in environments}
+    assert len(group_lists) == 1
+    (groups,) = group_lists
+    assert {g.access for g in groups} >= {"read", "readwrite"}
+    assert any(len(g.folders) > 1 for g in groups)
+
+
+def test_defaults(write_env):
+    (environment,) = load_valid_environments(
+        write_env(BASE + "groups: [{name: a, access: read, precedence: 1}]")
+    )
+    assert environment.name == "test"
+    assert environment.backend.type == "local"
+    assert environment.identity_pool.role_mapping == "token"
+    assert environment.identity_pool.users_without_group == "deny"
+    assert environment.private_folders is True
+    assert environment.bucket.versioned is True
+    assert environment.groups[0].folders == ("a/",)
+    assert environment.groups[0].description == ""
+
+
+def test_models_are_frozen(write_env):
+    (environment,) = load_valid_environments(
+        write_env(BASE + "groups: [{name: a, access: read, precedence: 1}]")
+    )
+    with pytest.raises(ValueError, match="frozen"):
+        environment.groups[0].precedence = 5  # type: ignore[misc]
+    assert isinstance(environment.groups, tuple)
+
+
+def test_extends_merges_mappings_and_replaces_lists(tmp_path: Path):
+    (tmp_path / "_base.yaml").write_text(
+        BASE + "tags: {owner: platform, tier: gold}\ngroups: [{name: a, access: read, precedence: 1}]\n"
+    )
+    (tmp_path / "env.yaml").write_text(
+        "extends: _base.yaml\ntags: {tier: silver}\ngroups: [{name: b, access: list, precedence: 2}]\n"
+    )
+    (environment,) = load_valid_environments(tmp_path)
+    assert environment.tags == {"owner": "platform", "tier": "silver"}
+    assert [g.name for g in environment.groups] == ["b"]
+
+
+def test_problem_in_an_inherited_value_names_the_file_that_wrote_it(tmp_path: Path):
+    (tmp_path / "_base.yaml").write_text(BASE + "groups: [{name: a, access: read, precedence: -1}]\n")
+    (tmp_path / "env.yaml").write_text("extends: _base.yaml\nregion: nowhere\n")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/env.yaml: region: 'nowhere' is not an AWS region like eu-west-1",
+        f"{tmp_path}/_base.yaml: groups[0].precedence: Input should be greater than or equal to 0",
+    ]
+
+
+def test_every_problem_of_every_file_is_reported_together(write_env):
+    directory = write_env(BASE + "groups: [{name: 'a*', access: read, precedence: x}]", name="one")
+    write_env("app: Bad\n", name="two")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(directory)
+    assert [str(p).removeprefix(f"{directory}/") for p in caught.value.problems] == [
+        "one.yaml: groups[0].name: 'a*' is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'",
+        "one.yaml: groups[0].precedence: Input should be a valid integer",
+        "two.yaml: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
+        "two.yaml: region: is required",
+        "two.yaml: user_pool: is required",
+        "two.yaml: bucket: is required",
+        "two.yaml: groups: is required",
+    ]
+
+
+def test_files_starting_with_underscore_are_not_environments(tmp_path: Path):
+    (tmp_path / "_shared.yaml").write_text("not: an environment\n")
+    (tmp_path / "only.yaml").write_text(BASE + "groups: [{name: a, access: read, precedence: 1}]\n")
+    assert [e.name for e in load_valid_environments(tmp_path)] == ["only"]
+
+
+def test_asking_for_a_missing_environment(tmp_path: Path):
+    (tmp_path / "dev.yaml").write_text(BASE + "groups: [{name: a, access: read, precedence: 1}]\n")
+    assert [e.name for e in load_valid_environments(tmp_path, ["dev"])] == ["dev"]
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path, ["dev", "qa"])
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}: no environment 'qa' ({tmp_path}/qa.yaml)"
+    ]
+
+
+def test_an_empty_directory_is_an_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="holds no environment"):
+        load_valid_environments(tmp_path)
+
+
+def test_existing_pool_and_bucket(write_env):
+    text = """\
+    app: demo
+    region: eu-west-1
+    user_pool: {existing_id: eu-west-1_AbC123, existing_client_id: abc123def}
+    bucket: {existing: shared-bucket, versioned: false}
+    groups: [{name: a, access: read, precedence: 1}]
+    """
+    (environment,) = load_valid_environments(write_env(text))
+    assert environment.user_pool.name is None
+    assert environment.bucket.bucket_name == "shared-bucket"
+    assert environment.bucket.arn == "arn:aws:s3:::shared-bucket"
+
+
+def test_yaml_dates_stay_strings(write_env):
+    (environment,) = load_valid_environments(
+        write_env(BASE + "groups: [{name: 2024-01-01, access: read, precedence: 1}]")
+    )
+    assert environment.groups[0].name == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("loc", "text"),
+    [(("groups", 0, "name"), "groups[0].name"), (("app",), "app"), (("a", 1, 2), "a[1][2]"), ((), "")],
+)
+def test_field_path(loc, text):
+    assert field_path(loc) == text

@@ -1,0 +1,291 @@
+"""Layer 2: rendered documents per access level, template checks, escaping, sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modules.policies.documents import (
+    group_policy,
+    minified_size,
+    no_group_policy,
+    terraform_statements,
+    trust_policy,
+)
+from modules.policies.templates import PolicyTemplateError, access_levels, render_statements
+from modules.validation import load_valid_environments
+from tests.conftest import BASE
+
+BUCKET = "arn:aws:s3:::demo-bucket"
+SUB = "${cognito-identity.amazonaws.com:sub}"
+LIST = ["s3:ListBucket", "s3:ListBucketVersions"]
+PRIVATE = [
+    {
+        "Sid": "PrivateListFolders",
+        "Effect": "Allow",
+        "Action": LIST,
+        "Resource": [BUCKET],
+        "Condition": {"StringLike": {"s3:prefix": [f"private/{SUB}/", f"private/{SUB}/*"]}},
+    },
+    {
+        "Sid": "PrivateReadWriteObjects",
+        "Effect": "Allow",
+        "Action": [
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+            "s3:GetObjectVersion",
+        ],
+        "Resource": [f"{BUCKET}/private/{SUB}/*"],
+    },
+]
+GROUP_LIST = {
+    "Sid": "GroupListFolders",
+    "Effect": "Allow",
+    "Action": LIST,
+    "Resource": [BUCKET],
+    "Condition": {"StringLike": {"s3:prefix": ["fin/", "fin/*", "tax/", "tax/*"]}},
+}
+OBJECTS = [f"{BUCKET}/fin/*", f"{BUCKET}/tax/*"]
+EXPECTED = {
+    "list": [GROUP_LIST],
+    "read": [
+        GROUP_LIST,
+        {
+            "Sid": "GroupReadObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": OBJECTS,
+        },
+    ],
+    "write": [
+        {
+            "Sid": "GroupWriteObjects",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": OBJECTS,
+        },
+    ],
+    "readwrite": [
+        GROUP_LIST,
+        {
+            "Sid": "GroupReadWriteObjects",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:GetObjectVersion",
+            ],
+            "Resource": OBJECTS,
+        },
+    ],
+    "readwrite-nodelete": [
+        GROUP_LIST,
+        {
+            "Sid": "GroupReadWriteObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObjectVersion"],
+            "Resource": OBJECTS,
+        },
+    ],
+}
+
+
+BASE_WITHOUT_BUCKET = BASE.replace("bucket: {name: demo-bucket}\n", "")
+
+
+def environment(write_env, access: str, extra: str = "", base: str = BASE):
+    text = (
+        base + extra + f"groups: [{{name: fin, access: {access}, precedence: 1, prefixes: [fin/, tax/]}}]\n"
+    )
+    return load_valid_environments(write_env(text))[0]
+
+
+def test_every_level_has_an_expected_document():
+    assert sorted(EXPECTED) == list(access_levels())
+
+
+@pytest.mark.parametrize("level", sorted(EXPECTED))
+def test_group_policy_per_level(write_env, level):
+    env = environment(write_env, level)
+    assert group_policy(env, env.groups[0]) == {
+        "Version": "2012-10-17",
+        "Statement": EXPECTED[level] + PRIVATE,
+    }
+
+
+def test_unversioned_bucket_gets_no_version_actions(write_env):
+    env = environment(
+        write_env, "read", "bucket: {existing: demo-bucket, versioned: false}\n", BASE_WITHOUT_BUCKET
+    )
+    actions = {a for s in group_policy(env, env.groups[0])["Statement"] for a in s["Action"]}
+    assert not {a for a in actions if "Version" in a}
+    assert "s3:GetObject" in actions
+
+
+def test_private_folders_off_leaves_only_the_group(write_env):
+    env = environment(write_env, "read", "private_folders: false\n")
+    assert [s["Sid"] for s in group_policy(env, env.groups[0])["Statement"]] == [
+        "GroupListFolders",
+        "GroupReadObjects",
+    ]
+
+
+def test_users_without_group(write_env):
+    denied = environment(write_env, "read")
+    assert no_group_policy(denied) is None
+    private = environment(write_env, "read", "identity_pool: {users_without_group: private_only}\n")
+    assert no_group_policy(private) == {"Version": "2012-10-17", "Statement": PRIVATE}
+
+
+def test_object_actions_never_use_s3_prefix(write_env):
+    for level in EXPECTED:
+        env = environment(write_env, level)
+        for statement in group_policy(env, env.groups[0])["Statement"]:
+            if "Condition" in statement:
+                assert set(statement["Action"]) <= set(LIST)
+
+
+def test_trust_policy_is_exactly_the_design():
+    assert trust_policy("POOL") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CognitoAuthenticatedIdentities",
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Condition": {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": ["POOL"]},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": ["authenticated"]},
+                },
+            }
+        ],
+    }
+
+
+def test_terraform_statements_write_iam_variables_with_ampersand():
+    blocks = terraform_statements({"Version": "2012-10-17", "Statement": PRIVATE})
+    assert blocks[0]["condition"] == [
+        {
+            "test": "StringLike",
+            "variable": "s3:prefix",
+            "values": [
+                "private/&{cognito-identity.amazonaws.com:sub}/",
+                "private/&{cognito-identity.amazonaws.com:sub}/*",
+            ],
+        }
+    ]
+    assert blocks[1]["resources"] == [f"{BUCKET}/private/&{{cognito-identity.amazonaws.com:sub}}/*"]
+
+
+def test_terraform_statements_keep_terraform_references():
+    (block,) = terraform_statements(trust_policy("${aws_cognito_identity_pool.identities.id}"))
+    assert block["condition"][0]["values"] == ["${aws_cognito_identity_pool.identities.id}"]
+    assert block["principals"] == [{"type": "Federated", "identifiers": ["cognito-identity.amazonaws.com"]}]
+
+
+def test_minified_size_ignores_whitespace():
+    assert minified_size({"a": [1, 2]}) == len('{"a":[1,2]}')
+
+
+# --- templates a team might get wrong: each refused with the template and the reason named.
+
+GOOD = '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}}]'
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (GOOD, None),
+        (
+            "[{ oops",
+            "template t.json.j2 renders invalid JSON: Expecting property name enclosed in double quotes at line 1, column 4",
+        ),
+        ("{{ nothing }}", "template t.json.j2 does not render: 'nothing' is undefined"),
+        ("[]", "template t.json.j2: must render a non-empty JSON list of statements"),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:*"], "Resource": {{ object_arns | json }}}]',
+            "template t.json.j2: statement 0: action 's3:*' is not in the allow list of S3 folder actions",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": ["*"]}]',
+            "template t.json.j2: statement 0: action 'iam:PassRole' is not in the allow list of S3 folder actions",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::other/fin/*"]}]',
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::other/fin/*' must be arn:aws:s3:::b/<prefix>/*",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}]',
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/*' must be arn:aws:s3:::b/<prefix>/*",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/f*n/*"]}]',
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/f*n/*' has a wildcard before its trailing /*",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }},'
+            ' "Condition": {"StringLike": {"s3:prefix": ["fin/*"]}}}]',
+            "template t.json.j2: statement 0: s3:prefix conditions only list actions; object actions are scoped by Resource",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"],'
+            ' "Condition": {"StringLike": {"s3:prefix": ["*"]}}}]',
+            "template t.json.j2: statement 0: s3:prefix value '*' must be a folder ('fin/') or everything in one ('fin/*')",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"],'
+            ' "Condition": {"StringLike": {"s3:prefix": ["fi?/"]}}}]',
+            "template t.json.j2: statement 0: s3:prefix value 'fi?/' must be a folder ('fin/') or everything in one ('fin/*')",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Deny", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}}]',
+            "template t.json.j2: statement 0: Effect must be Allow (access is denied unless a template allows it)",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "NotAction": ["s3:GetObject"], "Resource": ["*"]}]',
+            "template t.json.j2: statement 0: unknown keys ['NotAction']",
+        ),
+    ],
+    ids=lambda value: (value or "ok")[:40] if isinstance(value, str) else "ok",
+)
+def test_template_checks(tmp_path: Path, body: str, reason: str | None):
+    (tmp_path / "t.json.j2").write_text(body)
+
+    def render() -> list:
+        return render_statements(
+            "t", bucket_arn="arn:aws:s3:::b", prefixes=["fin/"], versioned=True, directory=tmp_path
+        )
+
+    if reason is None:
+        assert render()[0]["Resource"] == ["arn:aws:s3:::b/fin/*"]
+        return
+    with pytest.raises(PolicyTemplateError) as caught:
+        render()
+    assert str(caught.value) == reason
+
+
+def test_values_are_json_escaped(tmp_path: Path):
+    (tmp_path / "t.json.j2").write_text(GOOD)
+    statements = render_statements(
+        "t", bucket_arn="arn:aws:s3:::b", prefixes=['a"b/'], versioned=False, directory=tmp_path
+    )
+    assert statements[0]["Resource"] == ['arn:aws:s3:::b/a"b/*']
+
+
+def test_unknown_level_names_the_known_ones():
+    with pytest.raises(PolicyTemplateError) as caught:
+        render_statements("admin", bucket_arn=BUCKET, prefixes=["a/"], versioned=True)
+    assert (
+        str(caught.value)
+        == "unknown access level 'admin'; known levels: list, read, readwrite, readwrite-nodelete, write"
+    )
+
+
+def test_partials_are_not_levels():
+    assert "_list_folders" not in access_levels()
