@@ -1,0 +1,338 @@
+"""Layer 3: the synthesized stacks. One synth per session, shared by every test here."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, PROJECT, load_stack
+from tests.stack_checks import blocks, non_references
+
+SNAPSHOTS = PROJECT / "tests" / "snapshots"
+ENVIRONMENTS = ("dev", "prod", "staging")
+GROUPS = ("analysts", "editors", "finance", "uploads")
+
+
+@pytest.fixture(scope="session")
+def stacks(example_out: Path) -> dict[str, dict]:
+    return {env: load_stack(example_out, env) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session")
+def testing_json() -> dict[str, str]:
+    """The example stacks through cdktf.Testing, as its matchers expect them."""
+    from cdktf import Testing  # noqa: PLC0415
+
+    from modules.stack import GroupFoldersStack  # noqa: PLC0415
+    from modules.validation import load_valid_environments  # noqa: PLC0415
+
+    app = Testing.app()
+    return {env.name: Testing.synth(GroupFoldersStack(app, env)) for env in load_valid_environments(EXAMPLES)}
+
+
+def variant(tmp_path_factory: pytest.TempPathFactory, edit: Callable[[str], str]) -> Path:
+    """A copy of the example environments with the shared group file edited."""
+    directory = tmp_path_factory.mktemp("environments")
+    shutil.copytree(EXAMPLES, directory, dirs_exist_ok=True)
+    shared = directory / "_groups.yaml"
+    shared.write_text(edit(shared.read_text()))
+    return directory
+
+
+def stack_bytes(outdir: Path) -> dict[str, bytes]:
+    return {env: (outdir / "stacks" / env / "cdk.tf.json").read_bytes() for env in ENVIRONMENTS}
+
+
+# --- cdktf.Testing: positive and negative assertions
+
+
+def test_identity_pool_refuses_guests(testing_json):
+    from cdktf import Testing  # noqa: PLC0415
+
+    for stack in testing_json.values():
+        assert Testing.to_have_resource_with_properties(
+            stack, "aws_cognito_identity_pool", {"allow_unauthenticated_identities": False}
+        )
+        assert not Testing.to_have_resource_with_properties(
+            stack, "aws_cognito_identity_pool", {"allow_unauthenticated_identities": True}
+        )
+        assert Testing.to_have_resource_with_properties(
+            stack,
+            "aws_cognito_identity_pool",
+            {"cognito_identity_providers": [{"server_side_token_check": True}]},
+        )
+
+
+def test_every_group_has_a_cognito_group_with_its_role(testing_json):
+    from cdktf import Testing  # noqa: PLC0415
+
+    stack = testing_json["dev"]
+    for name, precedence in (("analysts", 30), ("editors", 20), ("finance", 10), ("uploads", 40)):
+        assert Testing.to_have_resource_with_properties(
+            stack,
+            "aws_cognito_user_group",
+            {"name": name, "precedence": precedence, "role_arn": f"${{aws_iam_role.group_{name}_role.arn}}"},
+        )
+    assert not Testing.to_have_resource_with_properties(stack, "aws_cognito_user_group", {"name": "admins"})
+
+
+def test_token_mapping_denies_ambiguous_roles(testing_json):
+    from cdktf import Testing  # noqa: PLC0415
+
+    mapping = {"type": "Token", "ambiguous_role_resolution": "Deny"}
+    assert Testing.to_have_resource_with_properties(
+        testing_json["staging"], "aws_cognito_identity_pool_roles_attachment", {"role_mapping": [mapping]}
+    )
+    assert not Testing.to_have_resource_with_properties(
+        testing_json["dev"], "aws_cognito_identity_pool_roles_attachment", {"role_mapping": [mapping]}
+    )
+
+
+def test_permission_policies_are_policy_documents(testing_json):
+    from cdktf import Testing  # noqa: PLC0415
+
+    stack = testing_json["prod"]
+    assert Testing.to_have_resource_with_properties(
+        stack,
+        "aws_iam_role_policy",
+        {"policy": "${data.aws_iam_policy_document.group_finance_permissions.json}"},
+    )
+    assert Testing.to_have_data_source_with_properties(
+        stack,
+        "aws_iam_policy_document",
+        # Testing matches arrays element by element: every statement, in order.
+        {
+            "statement": [
+                {"sid": "GroupListFolders"},
+                {
+                    "sid": "GroupReadWriteObjects",
+                    "actions": [
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:GetObjectVersion",
+                    ],
+                },
+                {"sid": "PrivateListFolders"},
+                {"sid": "PrivateReadWriteObjects"},
+            ]
+        },
+    )
+    assert not Testing.to_have_data_source_with_properties(
+        stack, "aws_iam_policy_document", {"statement": [{"resources": ["*"]}]}
+    )
+
+
+# --- the synthesized files
+
+
+def trust_of(stack: dict) -> dict:
+    body = dict(stack["data"]["aws_iam_policy_document"]["cognito_trust"])
+    body.pop("//")
+    return body
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_group_role_has_exactly_the_design_trust(stacks, env):
+    stack = stacks[env]
+    assert trust_of(stack) == {
+        "version": "2012-10-17",
+        "statement": [
+            {
+                "sid": "CognitoAuthenticatedIdentities",
+                "effect": "Allow",
+                "actions": ["sts:AssumeRoleWithWebIdentity"],
+                "principals": [{"type": "Federated", "identifiers": ["cognito-identity.amazonaws.com"]}],
+                "condition": [
+                    {
+                        "test": "StringEquals",
+                        "variable": "cognito-identity.amazonaws.com:aud",
+                        "values": ["${aws_cognito_identity_pool.identities.id}"],
+                    },
+                    {
+                        "test": "ForAnyValue:StringLike",
+                        "variable": "cognito-identity.amazonaws.com:amr",
+                        "values": ["authenticated"],
+                    },
+                ],
+            }
+        ],
+    }
+    roles = stack["resource"]["aws_iam_role"]
+    assert sorted(roles) == sorted([f"group_{g}_role" for g in GROUPS] + ["no_group_role"])
+    for role in roles.values():
+        assert role["assume_role_policy"] == "${data.aws_iam_policy_document.cognito_trust.json}"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_group_policy_reaches_only_its_prefixes_and_the_private_folder(stacks, env):
+    stack = stacks[env]
+    bucket = f"arn:aws:s3:::acme-groupfolders-{env}"
+    private = "private/&{cognito-identity.amazonaws.com:sub}/"
+    folders = {
+        "analysts": ["analysts/"],
+        "editors": ["content/"],
+        "finance": ["finance/reports/", "finance/invoices/"],
+        "uploads": ["inbox/"],
+    }
+    for group, own in folders.items():
+        document = stack["data"]["aws_iam_policy_document"][f"group_{group}_permissions"]
+        objects = {r for s in document["statement"] for r in s["resources"] if r != bucket}
+        assert objects == {f"{bucket}/{p}*" for p in [*own, private]}
+        prefixes = {v for s in document["statement"] for c in s.get("condition", []) for v in c["values"]}
+        listed = [] if group == "uploads" else own  # write-only: a drop box lists nothing
+        assert prefixes == {v for p in [*listed, private] for v in (p, f"{p}*")}
+
+
+def test_users_without_a_group(stacks):
+    assert "no_group_policy" not in stacks["staging"]["resource"]["aws_iam_role_policy"]
+    assert "no_group_policy" in stacks["dev"]["resource"]["aws_iam_role_policy"]
+    for env, resolution in (("dev", "AuthenticatedRole"), ("staging", "Deny"), ("prod", "Deny")):
+        attachment = stacks[env]["resource"]["aws_cognito_identity_pool_roles_attachment"]["identities_roles"]
+        assert attachment["role_mapping"][0]["ambiguous_role_resolution"] == resolution
+        assert attachment["roles"] == {"authenticated": "${aws_iam_role.no_group_role.arn}"}
+
+
+def test_existing_user_pool_is_referenced_not_created(stacks):
+    prod = stacks["prod"]
+    assert "aws_cognito_user_pool" not in prod["resource"]
+    provider = prod["resource"]["aws_cognito_identity_pool"]["identities"]["cognito_identity_providers"][0]
+    assert provider["provider_name"] == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pr0dPool1"
+    assert provider["client_id"] == "4l7kq1k9pl3dq2r8v6hx0mbc5e"
+    attachment = prod["resource"]["aws_cognito_identity_pool_roles_attachment"]["identities_roles"]
+    assert attachment["role_mapping"][0]["identity_provider"] == (
+        "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pr0dPool1:4l7kq1k9pl3dq2r8v6hx0mbc5e"
+    )
+    assert (
+        prod["resource"]["aws_cognito_user_group"]["group_finance"]["user_pool_id"] == "eu-west-1_Pr0dPool1"
+    )
+    assert stacks["dev"]["resource"]["aws_cognito_user_pool"]["users"]["name"] == "groupfolders-dev"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_new_bucket_is_hardened(stacks, env):
+    resources = stacks[env]["resource"]
+    assert resources["aws_s3_bucket_public_access_block"]["files_public_access_block"] | {"//": None} == {
+        "//": None,
+        "bucket": "${aws_s3_bucket.files.id}",
+        "block_public_acls": True,
+        "block_public_policy": True,
+        "ignore_public_acls": True,
+        "restrict_public_buckets": True,
+    }
+    assert resources["aws_s3_bucket_ownership_controls"]["files_ownership"]["rule"] == {
+        "object_ownership": "BucketOwnerEnforced"
+    }
+    assert resources["aws_s3_bucket_versioning"]["files_versioning"]["versioning_configuration"] == {
+        "status": "Enabled"
+    }
+    assert "files_encryption" in resources["aws_s3_bucket_server_side_encryption_configuration"]
+    tls = stacks[env]["data"]["aws_iam_policy_document"]["files_policy_document"]["statement"][0]
+    assert (tls["effect"], tls["condition"]) == (
+        "Deny",
+        [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+    )
+
+
+def test_backends(stacks):
+    assert stacks["dev"]["terraform"]["backend"] == {"local": {"path": "terraform.dev.tfstate"}}
+    assert stacks["staging"]["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "acme-tfstate-staging",
+            "key": "groupfolders/staging.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
+    assert stacks["prod"]["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"
+
+
+def test_provider_default_tags(stacks):
+    tags = stacks["dev"]["provider"]["aws"][0]["default_tags"][0]["tags"]
+    assert tags == {
+        "app": "groupfolders-demo",
+        "environment": "dev",
+        "owner": "platform",
+        "cost-center": "dev-sandbox",
+    }
+
+
+def test_outputs(stacks):
+    assert sorted(stacks["staging"]["output"]) == sorted(
+        ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name"]
+        + [f"group_{g}_role_arn" for g in GROUPS]
+    )
+    assert stacks["staging"]["output"]["group_editors_role_arn"] == {
+        "value": "${aws_iam_role.group_editors_role.arn}"
+    }
+
+
+# --- escaping
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_interpolation_is_a_terraform_reference(example_out, env):
+    text = (example_out / "stacks" / env / "cdk.tf.json").read_text()
+    assert "&{cognito-identity.amazonaws.com:sub}" in text
+    assert non_references(text) == []
+
+
+def test_the_interpolation_check_catches_an_iam_variable():
+    leaked = '{"resources": ["arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*"]}'
+    assert non_references(leaked) == ["${cognito-identity.amazonaws.com:sub}"]
+    assert non_references('{"a": "${aws_iam_role.group_a_role.arn}"}') == []
+
+
+# --- stable addresses and determinism
+
+
+def test_two_synths_are_byte_identical(example_out, tmp_path):
+    from modules.synth import synthesize  # noqa: PLC0415
+    from modules.validation import load_valid_environments  # noqa: PLC0415
+
+    synthesize(load_valid_environments(EXAMPLES), tmp_path / "again")
+    assert stack_bytes(tmp_path / "again") == stack_bytes(example_out)
+
+
+def test_reordering_groups_changes_nothing(example_out, synth_dir, tmp_path_factory):
+    def reverse(text: str) -> str:
+        head, groups = text.split("groups:\n")
+        entries = ["  - name:" + e for e in groups.split("  - name:")[1:]]
+        return head + "groups:\n" + "".join(reversed(entries))
+
+    reordered = variant(tmp_path_factory, reverse)
+    assert "uploads" in (reordered / "_groups.yaml").read_text().split("analysts")[0]
+    assert stack_bytes(synth_dir(reordered)) == stack_bytes(example_out)
+
+
+def test_adding_a_group_only_adds(example_out, synth_dir, tmp_path_factory):
+    new_group = "  - name: auditors\n    access: list\n    precedence: 50\n"
+    added = variant(tmp_path_factory, lambda text: text + new_group)
+    for env in ENVIRONMENTS:
+        before, after = blocks(load_stack(example_out, env)), blocks(load_stack(synth_dir(added), env))
+        assert {a: b for a, b in before.items() if after.get(a) != b} == {}
+        assert sorted(set(after) - set(before)) == [
+            "aws_cognito_user_group.group_auditors",
+            "aws_iam_role.group_auditors_role",
+            "aws_iam_role_policy.group_auditors_policy",
+            "data.aws_iam_policy_document.group_auditors_permissions",
+            "output.group_auditors_role_arn",
+        ]
+
+
+# --- snapshots, reviewed like code: UPDATE_SNAPSHOTS=1 make test rewrites them
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_snapshot(stacks, env):
+    current = json.dumps(stacks[env], indent=2, sort_keys=True) + "\n"
+    snapshot = SNAPSHOTS / f"{env}.json"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(current)
+    assert snapshot.read_text() == current, f"{snapshot.name} differs; review, then UPDATE_SNAPSHOTS=1"
