@@ -9,9 +9,18 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: synth validate test lint clean
 
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# checkov pins packaging<24, which conflicts with pytest: it gets its own environment.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
 synth: $(VENV)/.installed
@@ -24,8 +33,8 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: lint
-	$(PY) -m pytest
+test: lint $(CHECKOV_VENV)/.installed
+	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) $(OUTDIR)

@@ -1,0 +1,111 @@
+"""Who can do what: the access model read back from the rendered IAM documents.
+
+The report prints this model and the semantic tests hold an independent IAM evaluator
+to it, so it is derived from the very documents that are emitted, not from the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from modules import naming
+from modules.config.model import Environment
+from modules.policies.check import LIST_ACTIONS
+from modules.policies.documents import PRIVATE_PREFIX, Document, group_policy, no_group_policy
+
+# What a reviewer cares about, and the S3 actions that give it.
+CAPABILITIES = (
+    ("list", frozenset({"s3:ListBucket"})),
+    ("read", frozenset({"s3:GetObject"})),
+    ("write", frozenset({"s3:PutObject"})),
+    ("delete", frozenset({"s3:DeleteObject"})),
+)
+PRIVATE_FOLDER = "private/<identity id>/"
+
+
+@dataclass(frozen=True)
+class FolderGrant:
+    prefix: str
+    actions: tuple[str, ...]
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(name for name, needs in CAPABILITIES if needs <= set(self.actions))
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    role_name: str
+    group: str | None  # None: the role of authenticated users in no group
+    precedence: int | None
+    access: str | None
+    grants: tuple[FolderGrant, ...]
+
+    def allows(self, action: str, path: str, identity_id: str) -> bool:
+        """May a caller with `identity_id` do `action` on object key `path` (for a listing: its prefix)?"""
+        return any(_grant_allows(grant, action, path, identity_id) for grant in self.grants)
+
+
+@dataclass(frozen=True)
+class EnvironmentAccess:
+    environment: str
+    bucket: str
+    roles: tuple[RoleAccess, ...]  # groups by name
+    no_group: RoleAccess | None  # None: users in no group get no credentials
+    private_folders: bool
+
+    @property
+    def precedence_order(self) -> tuple[RoleAccess, ...]:
+        """Whose role a user in several groups receives: the first of theirs in this order."""
+        return tuple(sorted(self.roles, key=lambda role: (role.precedence, role.group)))
+
+
+def environment_access(environment: Environment) -> EnvironmentAccess:
+    roles = tuple(
+        RoleAccess(
+            role_name=naming.role_name(environment, group),
+            group=group.name,
+            precedence=group.precedence,
+            access=group.access,
+            grants=grants(group_policy(environment, group), environment.bucket.arn),
+        )
+        for group in environment.groups_by_name
+    )
+    default = no_group_policy(environment)
+    no_group = (
+        None
+        if default is None
+        else RoleAccess(
+            naming.default_role_name(environment), None, None, None, grants(default, environment.bucket.arn)
+        )
+    )
+    return EnvironmentAccess(
+        environment.name, environment.bucket.bucket_name, roles, no_group, environment.private_folders
+    )
+
+
+def grants(document: Document, bucket_arn: str) -> tuple[FolderGrant, ...]:
+    """Per folder, the actions a document allows there (folders in first-seen order)."""
+    actions: dict[str, set[str]] = {}
+    for statement in document["Statement"]:
+        for prefix in _statement_folders(statement, bucket_arn):
+            actions.setdefault(_display(prefix), set()).update(statement["Action"])
+    return tuple(FolderGrant(prefix, tuple(sorted(found))) for prefix, found in actions.items())
+
+
+def _statement_folders(statement: dict[str, Any], bucket_arn: str) -> list[str]:
+    if set(statement["Action"]) <= LIST_ACTIONS:
+        values = [v for block in statement.get("Condition", {}).values() for v in block.get("s3:prefix", [])]
+        return list(dict.fromkeys(v.removesuffix("*") for v in values))
+    return [r.removeprefix(f"{bucket_arn}/").removesuffix("*") for r in statement["Resource"]]
+
+
+def _display(prefix: str) -> str:
+    return PRIVATE_FOLDER if prefix == PRIVATE_PREFIX else prefix
+
+
+def _grant_allows(grant: FolderGrant, action: str, path: str, identity_id: str) -> bool:
+    """`path` is an object key, or the prefix of a listing; S3 keys are case-sensitive."""
+    prefix = f"private/{identity_id}/" if grant.prefix == PRIVATE_FOLDER else grant.prefix
+    return action in grant.actions and path.startswith(prefix)
