@@ -1,6 +1,6 @@
-"""Command line: `validate`, `synth` (the default). Exit 0 ok, 2 invalid configuration, 1 else.
+"""Command line: `validate`, `synth` (the default), `report`. Exit 0 ok, 2 invalid configuration, 1 else.
 
-Only `synth` imports cdktf and the provider bindings; `validate` stays fast.
+Only `synth` imports cdktf and the provider bindings; `validate` and `report` stay fast.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules.config.model import Environment
 from modules.errors import ConfigError
+from modules.report import report
 from modules.validation import load_valid_environments
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -32,12 +34,25 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py", description="Cognito groups with their own S3 folders.")
     commands = parser.add_subparsers(dest="command")
-    for name, text in (("validate", "check configuration only"), ("synth", "write Terraform JSON")):
+    for name, text in (
+        ("validate", "check configuration only"),
+        ("synth", "write Terraform JSON"),
+        ("report", "print who can do what, or what a change does to it"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
         command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
         if name == "synth":
             command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
+        if name == "report":
+            command.add_argument("--format", choices=("md", "json"), default="md")
+            command.add_argument(
+                "--base-environments",
+                type=Path,
+                default=None,
+                metavar="DIR",
+                help="print only the changes from DIR",
+            )
     return parser
 
 
@@ -50,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         environments = load_valid_environments(environments_dir, names)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
+            return 0
+        if command == "report":
+            base = None if arguments.base_environments is None else _base(arguments.base_environments, names)
+            print(report(environments, base, arguments.format), end="")
             return 0
         outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
         from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
@@ -66,3 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _base(directory: Path, names: Sequence[str]) -> tuple[Environment, ...]:
+    """The base of a diff; an environment missing there is new, so all of its access is added."""
+    present = [name for name in names if (directory / f"{name}.yaml").is_file()]
+    if names and not present:
+        return ()
+    return load_valid_environments(directory, present)

@@ -31,6 +31,7 @@ class GroupFoldersStack(TerraformStack):
             ).role
             for group in environment.groups_by_name
         }
+        identity.attach_roles(roles)
         outputs = {
             "user_pool_id": directory.user_pool_id,
             "user_pool_client_id": directory.client_id,

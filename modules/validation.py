@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
 from pathlib import Path
 
-from modules import naming
+from modules import limits, naming
 from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import group_policy
+from modules.policies.documents import group_policy, minified_size, trust_policy
 from modules.policies.templates import PolicyTemplateError
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
@@ -104,9 +104,57 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
 def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
     for index, group in enumerate(environment.groups):
         try:
-            group_policy(environment, group)
+            size = minified_size(group_policy(environment, group))
         except PolicyTemplateError as error:
             yield _group_problem(source, index, "access", str(error))
+            continue
+        if size > limits.INLINE_POLICIES:
+            reason = (
+                f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
+                f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
+            )
+            yield _group_problem(source, index, "prefixes", reason)
+
+
+def trust_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
+    size = minified_size(trust_policy(limits.LONGEST_IDENTITY_POOL_ID))
+    if size > limits.TRUST_POLICY:
+        yield Problem(
+            source.file, "", f"the role trust policy is {size} characters; {limits.TRUST_POLICY_TEXT}"
+        )
+
+
+def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
+    count = len(environment.groups)
+    where = source.origin_of(("groups",))
+    if environment.identity_pool.role_mapping == "rules" and count > limits.RULES_PER_PROVIDER:
+        reason = (
+            f"role_mapping rules needs one rule per group: {count} groups, but {limits.RULES_TEXT}; "
+            "use role_mapping: token (each group carries its role)"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
+        )
+    if count > limits.GROUPS_PER_POOL:
+        yield Problem(where, "groups", f"{count} groups; {limits.GROUPS_PER_POOL_TEXT}")
+    if count + 1 > limits.ROLES_PER_ACCOUNT:
+        yield Problem(
+            where, "groups", f"{count + 1} roles (one per group, one for no group); {limits.ROLES_TEXT}"
+        )
+
+
+def distinct_precedence(environment: Environment, source: Source) -> Iterator[Problem]:
+    """With equal precedence Cognito sets no cognito:preferred_role for a user in both groups."""
+    if environment.identity_pool.allow_equal_precedence:
+        return
+    for (_, first), (index, second) in _pairs(environment):
+        if first.precedence == second.precedence:
+            reason = (
+                f"{second.precedence} is also the precedence of group {first.name!r}: "
+                "a user in both would get no preferred role (Cognito leaves cognito:preferred_role unset); "
+                "give each group its own precedence, or set identity_pool.allow_equal_precedence: true"
+            )
+            yield _group_problem(source, index, "precedence", reason)
 
 
 RULES: tuple[Rule, ...] = (
@@ -115,5 +163,8 @@ RULES: tuple[Rule, ...] = (
     private_folder_clash,
     private_only_needs_private_folders,
     distinct_role_names,
+    distinct_precedence,
     renderable_policies,
+    trust_policy_size,
+    group_counts,
 )

@@ -71,8 +71,10 @@ class UserPool(Frozen):
 
 
 class IdentityPool(Frozen):
-    role_mapping: Literal["token"] = "token"
+    role_mapping: Literal["token", "rules"] = "token"
     users_without_group: Literal["deny", "private_only"] = "deny"
+    # Two groups of equal precedence leave a member of both without a preferred role.
+    allow_equal_precedence: bool = False
 
 
 class Bucket(Frozen):

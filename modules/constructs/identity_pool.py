@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from modules import naming
@@ -10,6 +12,7 @@ from modules.aws import (
     CognitoIdentityPoolCognitoIdentityProviders,
     CognitoIdentityPoolRolesAttachment,
     CognitoIdentityPoolRolesAttachmentRoleMapping,
+    CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
     IamRole,
     IamRolePolicy,
 )
@@ -18,6 +21,8 @@ from modules.constructs.addresses import pinned
 from modules.constructs.policy_document import policy_document
 from modules.constructs.user_pool import UserDirectory
 from modules.policies.documents import no_group_policy, trust_policy
+
+GROUPS_CLAIM = "cognito:groups"
 
 
 class IdentityAccess(Construct):
@@ -44,10 +49,18 @@ class IdentityAccess(Construct):
         )
         self.pool_id = pool.id
         self.trust = policy_document(self, "cognito_trust", trust_policy(pool.id))
-        default_role = self._default_role(environment)
-        # With Token mapping a user whose token names no role is "ambiguous": Cognito
-        # then uses the default authenticated role, or denies. `deny` denies, and the
-        # default role grants nothing either way; `private_only` must reach that role.
+        self._environment = environment
+        self._directory = directory
+        self._default = self._default_role(environment)
+
+    def attach_roles(self, group_roles: Mapping[str, IamRole]) -> None:
+        """The one role attachment of the pool; Rules mapping needs every group's role."""
+        environment, directory = self._environment, self._directory
+        mapping_type = environment.identity_pool.role_mapping
+        # A user whose token names no role (Token) or matches no rule (Rules) is
+        # "ambiguous": Cognito then uses the default authenticated role, or denies.
+        # `deny` denies, and the default role grants nothing either way;
+        # `private_only` must reach the default role.
         resolution = (
             "AuthenticatedRole" if environment.identity_pool.users_without_group == "private_only" else "Deny"
         )
@@ -55,13 +68,14 @@ class IdentityAccess(Construct):
             CognitoIdentityPoolRolesAttachment(
                 self,
                 "roles",
-                identity_pool_id=pool.id,
-                roles={"authenticated": default_role.arn},
+                identity_pool_id=self.pool_id,
+                roles={"authenticated": self._default.arn},
                 role_mapping=[
                     CognitoIdentityPoolRolesAttachmentRoleMapping(
                         identity_provider=f"{directory.provider_name}:{directory.client_id}",
-                        type="Token",
+                        type=mapping_type.capitalize(),
                         ambiguous_role_resolution=resolution,
+                        mapping_rule=_rules(environment, group_roles) if mapping_type == "rules" else None,
                     )
                 ],
             ),
@@ -87,3 +101,22 @@ class IdentityAccess(Construct):
                 "no_group_policy",
             )
         return role
+
+
+def _rules(
+    environment: Environment, group_roles: Mapping[str, IamRole]
+) -> list[CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule]:
+    """One rule per group, lowest precedence first: Cognito applies the first rule that matches.
+
+    `Equals`: AWS documents Contains/StartsWith only as "the claim must contain / start
+    with the value" and not how they treat the cognito:groups array, so "fin" could
+    match "finance". Equals can never match another group's name; at worst a user in
+    several groups matches no rule and ambiguous resolution applies (Deny by default).
+    """
+    ordered = sorted(environment.groups, key=lambda group: (group.precedence, group.name))
+    return [
+        CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule(
+            claim=GROUPS_CLAIM, match_type="Equals", value=group.name, role_arn=group_roles[group.name].arn
+        )
+        for group in ordered
+    ]
