@@ -336,3 +336,21 @@ def test_snapshot(stacks, env):
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         snapshot.write_text(current)
     assert snapshot.read_text() == current, f"{snapshot.name} differs; review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_rules_mapping_has_one_equals_rule_per_group_in_precedence_order(synth_dir, tmp_path_factory):
+    rules = variant(tmp_path_factory, lambda text: text.replace("role_mapping: token", "role_mapping: rules"))
+    attachment = load_stack(synth_dir(rules), "staging")["resource"][
+        "aws_cognito_identity_pool_roles_attachment"
+    ]
+    (mapping,) = attachment["identities_roles"]["role_mapping"]
+    assert (mapping["type"], mapping["ambiguous_role_resolution"]) == ("Rules", "Deny")
+    assert mapping["mapping_rule"] == [
+        {
+            "claim": "cognito:groups",
+            "match_type": "Equals",
+            "value": name,
+            "role_arn": f"${{aws_iam_role.group_{name}_role.arn}}",
+        }
+        for name in ("finance", "editors", "analysts", "uploads")
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modules.errors import ConfigError
+from modules.naming import role_name
 from modules.validation import load_valid_environments
 from tests.conftest import BASE
 
@@ -77,3 +78,31 @@ def test_every_access_level_is_accepted(write_env):
     levels = ["list", "read", "readwrite", "readwrite-nodelete", "write"]
     lines = [f"{{name: g{i}, access: {level}, precedence: {i}}}" for i, level in enumerate(levels)]
     assert [g.access for g in load_valid_environments(write_env(groups(*lines)))[0].groups] == levels
+
+
+def test_rules_mapping_takes_25_groups(write_env):
+    lines = [f"{{name: team{i}, access: read, precedence: {i}}}" for i in range(1, 26)]
+    text = groups(*lines) + "identity_pool: {role_mapping: rules}\n"
+    assert len(load_valid_environments(write_env(text))[0].groups) == 25
+    # 26 groups: tests/bad_inputs/rules-26-groups.yaml
+
+
+def test_equal_precedence_can_be_allowed_explicitly(write_env):
+    text = groups("{name: a, access: read, precedence: 1}", "{name: b, access: read, precedence: 1}")
+    assert load_valid_environments(write_env(text + "identity_pool: {allow_equal_precedence: true}\n"))
+    # without it: tests/bad_inputs/precedence-equal.yaml
+
+
+def test_policy_just_under_the_inline_limit_passes(write_env):
+    prefixes = ", ".join(f"archive/year-{i:03d}/" for i in range(100))
+    text = groups(f"{{name: archive, access: readwrite, precedence: 1, prefixes: [{prefixes}]}}")
+    assert load_valid_environments(write_env(text))
+    # 130 prefixes: tests/bad_inputs/policy-too-large.yaml
+
+
+def test_long_group_names_get_a_shortened_role_name(write_env):
+    name = "g" * 100
+    (environment,) = load_valid_environments(
+        write_env(groups(f"{{name: {name}, access: read, precedence: 1}}"))
+    )
+    assert len(role_name(environment, environment.groups[0])) == 64
