@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 OUTDIR ?= cdktf.out
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth validate test lint clean
+.PHONY: synth check validate test lint clean
 
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
@@ -23,8 +23,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-synth: $(VENV)/.installed
-	$(PY) main.py synth --environments environments --outdir $(OUTDIR)
+# The main job: validate, synthesize every environment, scan it, print the summary and verdict.
+synth: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) main.py check --environments environments --outdir $(OUTDIR)
+
+check: synth
 
 validate: $(VENV)/.installed
 	$(PY) main.py validate --environments environments
@@ -37,4 +40,4 @@ test: lint $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) $(OUTDIR)
+	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports

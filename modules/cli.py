@@ -16,6 +16,7 @@ from typing import NoReturn
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.report import report
+from modules.scan import ScanError, scan, table, write_reports
 from modules.validation import load_valid_environments
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -38,12 +39,15 @@ def _parser() -> argparse.ArgumentParser:
         ("validate", "check configuration only"),
         ("synth", "write Terraform JSON"),
         ("report", "print who can do what, or what a change does to it"),
+        ("check", "validate, synthesize and scan (checkov and our rules); fail on any unaccepted finding"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
         command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
-        if name == "synth":
+        if name in ("synth", "check"):
             command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
+        if name == "check":
+            command.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
         if name == "report":
             command.add_argument("--format", choices=("md", "json"), default="md")
             command.add_argument(
@@ -76,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return 0
+        return _check(environments, outdir, arguments.report_dir) if command == "check" else 0
+    except ScanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except ConfigError as error:
         print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
         for problem in error.problems:
@@ -93,3 +100,11 @@ def _base(directory: Path, names: Sequence[str]) -> tuple[Environment, ...]:
     if names and not present:
         return ()
     return load_valid_environments(directory, present)
+
+
+def _check(environments: Sequence[Environment], outdir: Path, report_dir: Path) -> int:
+    result = scan(outdir, [environment.name for environment in environments])
+    print(table(result))
+    as_json, as_sarif = write_reports(result, report_dir)
+    print(f"reports: {as_json} {as_sarif}")
+    return 0 if not result.failed else EXIT_FAILED

@@ -21,17 +21,24 @@ class GroupFoldersStack(TerraformStack):
         tags = {"app": environment.app, "environment": environment.name, **environment.tags}
         AwsProvider(self, "aws", region=environment.region, default_tags=[AwsProviderDefaultTags(tags=tags)])
         _backend(self, environment)
-        if environment.bucket.name is not None:
-            FilesBucket(self, environment.bucket)
+        files = FilesBucket(self, environment) if environment.bucket.name is not None else None
+        key_arn = files.key_arn if files else environment.bucket.kms_key_arn
         directory = UserDirectory(self, environment)
-        identity = IdentityAccess(self, environment, directory)
+        identity = IdentityAccess(self, environment, directory, key_arn)
         roles = {
             group.name: GroupFolder(
-                self, environment, group, user_pool_id=directory.user_pool_id, trust=identity.trust
+                self,
+                environment,
+                group,
+                user_pool_id=directory.user_pool_id,
+                trust=identity.trust,
+                key_arn=key_arn,
             ).role
             for group in environment.groups_by_name
         }
         identity.attach_roles(roles)
+        if files:
+            files.attach_policy({name: role.arn for name, role in roles.items()}, identity.default_role.arn)
         outputs = {
             "user_pool_id": directory.user_pool_id,
             "user_pool_client_id": directory.client_id,

@@ -83,7 +83,7 @@ def test_synth_replaces_the_output_and_prints_a_summary(tmp_path: Path, capsys, 
     assert not (outdir / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging directory is left behind"
     summary = capsys.readouterr().out.splitlines()
-    assert summary[0] == f"staging: 4 groups, 23 resources -> {outdir}/stacks/staging/cdk.tf.json"
+    assert summary[0] == f"staging: 4 groups, 34 resources -> {outdir}/stacks/staging/cdk.tf.json"
     assert summary[3].split() == [
         "finance",
         "readwrite-nodelete",

@@ -120,11 +120,12 @@ def test_permission_policies_are_policy_documents(testing_json):
                 },
                 {"sid": "PrivateListFolders"},
                 {"sid": "PrivateReadWriteObjects"},
+                {"sid": "UseBucketKeyThroughS3", "actions": ["kms:Decrypt", "kms:GenerateDataKey"]},
             ]
         },
     )
     assert not Testing.to_have_data_source_with_properties(
-        stack, "aws_iam_policy_document", {"statement": [{"resources": ["*"]}]}
+        stack, "aws_iam_policy_document", {"statement": [{"actions": ["s3:*"], "effect": "Allow"}]}
     )
 
 
@@ -182,9 +183,10 @@ def test_each_group_policy_reaches_only_its_prefixes_and_the_private_folder(stac
     }
     for group, own in folders.items():
         document = stack["data"]["aws_iam_policy_document"][f"group_{group}_permissions"]
-        objects = {r for s in document["statement"] for r in s["resources"] if r != bucket}
+        s3 = [s for s in document["statement"] if all(a.startswith("s3:") for a in s["actions"])]
+        objects = {r for s in s3 for r in s["resources"] if r != bucket}
         assert objects == {f"{bucket}/{p}*" for p in [*own, private]}
-        prefixes = {v for s in document["statement"] for c in s.get("condition", []) for v in c["values"]}
+        prefixes = {v for s in s3 for c in s.get("condition", []) for v in c["values"]}
         listed = [] if group == "uploads" else own  # write-only: a drop box lists nothing
         assert prefixes == {v for p in [*listed, private] for v in (p, f"{p}*")}
 

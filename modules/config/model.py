@@ -16,6 +16,9 @@ APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+MAX_BUCKET_NAME = 63
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$")
 USER_POOL_ID = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
 CLIENT_ID = re.compile(r"^[0-9a-z]{1,128}$")
 # Characters that are wildcards in IAM (`*`, `?`), policy variables or Terraform
@@ -82,6 +85,14 @@ class Bucket(Frozen):
     existing: str | None = None
     # A new bucket is versioned when this is true; for an existing one, say what it is.
     versioned: bool = True
+    # New bucket: SSE-KMS with a rotated customer managed key, or SSE-S3.
+    encryption: Literal["kms", "s3"] = "kms"
+    # Existing bucket encrypted with a customer managed key: group roles need to use it.
+    kms_key_arn: str | None = None
+    access_logs: bool = True
+    noncurrent_version_days: int = Field(default=90, ge=1, le=3650)
+    folder_guard: bool = False
+    exempt_principals: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> Bucket:
@@ -92,6 +103,21 @@ class Bucket(Frozen):
             raise ValueError(
                 f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
             )
+        if self.existing is not None:
+            _only_for_new_bucket(self.model_fields_set)
+        elif self.kms_key_arn is not None:
+            raise ValueError("kms_key_arn is for an existing bucket; a new bucket gets its own key")
+        elif not self.versioned:
+            raise ValueError(
+                "a new bucket is always versioned; versioned: false describes an existing bucket"
+            )
+        if self.access_logs and self.name is not None and len(self.log_bucket_name) > MAX_BUCKET_NAME:
+            raise ValueError(
+                f"{name!r} is too long for its log bucket {self.log_bucket_name!r} (63 characters)"
+            )
+        if self.kms_key_arn is not None and not KMS_KEY_ARN.match(self.kms_key_arn):
+            raise ValueError(f"kms_key_arn {self.kms_key_arn!r} is not a KMS key ARN")
+        _check_folder_guard(self.folder_guard, self.exempt_principals)
         return self
 
     @property
@@ -101,6 +127,36 @@ class Bucket(Frozen):
     @property
     def arn(self) -> str:
         return f"arn:aws:s3:::{self.bucket_name}"
+
+    @property
+    def encrypted_with_kms(self) -> bool:
+        """Whether group roles need a customer managed key to use the objects."""
+        return self.kms_key_arn is not None if self.existing is not None else self.encryption == "kms"
+
+    @property
+    def log_bucket_name(self) -> str:
+        return f"{self.bucket_name}-logs"
+
+
+def _only_for_new_bucket(fields_set: set[str]) -> None:
+    settings = sorted(fields_set & {"encryption", "access_logs", "noncurrent_version_days", "folder_guard"})
+    if settings:
+        raise ValueError(
+            f"{', '.join(settings)} configure a bucket created here; an existing bucket is used as it is"
+        )
+
+
+def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...]) -> None:
+    if folder_guard and not exempt:
+        raise ValueError(
+            "folder_guard denies every principal but the group roles and exempt_principals: list the "
+            "deployers and backup roles that must keep access (at least one IAM principal ARN)"
+        )
+    if exempt and not folder_guard:
+        raise ValueError("exempt_principals only matter with folder_guard: true")
+    for principal in exempt:
+        if not PRINCIPAL_ARN.match(principal):
+            raise ValueError(f"exempt principal {principal!r} is not an IAM role, user or account root ARN")
 
 
 def _check_prefix(prefix: str) -> str:

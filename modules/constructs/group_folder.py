@@ -21,6 +21,7 @@ class GroupFolder(Construct):
         *,
         user_pool_id: str,
         trust: DataAwsIamPolicyDocument,
+        key_arn: str | None,
     ) -> None:
         tf_id = naming.terraform_id(group.name)
         super().__init__(scope, tf_id)
@@ -34,7 +35,7 @@ class GroupFolder(Construct):
             ),
             f"{tf_id}_role",
         )
-        permissions = policy_document(self, f"{tf_id}_permissions", group_policy(environment, group))
+        permissions = policy_document(self, f"{tf_id}_permissions", group_policy(environment, group, key_arn))
         pinned(
             IamRolePolicy(self, "policy", name="folders", role=self.role.id, policy=permissions.json),
             f"{tf_id}_policy",

@@ -28,7 +28,9 @@ GROUPS_CLAIM = "cognito:groups"
 class IdentityAccess(Construct):
     """Exposes `trust`, the assume-role document that every group role uses."""
 
-    def __init__(self, scope: Construct, environment: Environment, directory: UserDirectory) -> None:
+    def __init__(
+        self, scope: Construct, environment: Environment, directory: UserDirectory, key_arn: str | None
+    ) -> None:
         super().__init__(scope, "identity_access")
         pool = pinned(
             CognitoIdentityPool(
@@ -51,7 +53,7 @@ class IdentityAccess(Construct):
         self.trust = policy_document(self, "cognito_trust", trust_policy(pool.id))
         self._environment = environment
         self._directory = directory
-        self._default = self._default_role(environment)
+        self.default_role = self._default_role(environment, key_arn)
 
     def attach_roles(self, group_roles: Mapping[str, IamRole]) -> None:
         """The one role attachment of the pool; Rules mapping needs every group's role."""
@@ -69,7 +71,7 @@ class IdentityAccess(Construct):
                 self,
                 "roles",
                 identity_pool_id=self.pool_id,
-                roles={"authenticated": self._default.arn},
+                roles={"authenticated": self.default_role.arn},
                 role_mapping=[
                     CognitoIdentityPoolRolesAttachmentRoleMapping(
                         identity_provider=f"{directory.provider_name}:{directory.client_id}",
@@ -82,7 +84,7 @@ class IdentityAccess(Construct):
             "identities_roles",
         )
 
-    def _default_role(self, environment: Environment) -> IamRole:
+    def _default_role(self, environment: Environment, key_arn: str | None) -> IamRole:
         role = pinned(
             IamRole(
                 self,
@@ -93,7 +95,7 @@ class IdentityAccess(Construct):
             ),
             "no_group_role",
         )
-        document = no_group_policy(environment)
+        document = no_group_policy(environment, key_arn)
         if document is not None:
             permissions = policy_document(self, "no_group_permissions", document)
             pinned(

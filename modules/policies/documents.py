@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from modules.config.model import Environment, Group
@@ -13,14 +14,42 @@ VERSION = "2012-10-17"
 PRIVATE_PREFIX = f"private/{IDENTITY_VARIABLE}/"
 PRIVATE_LEVEL = "readwrite"
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+ACCESS_LOG_PREFIX = "s3-access/"
+# Which KMS action each kind of S3 access needs.
+KMS_NEEDS = (
+    ("kms:Decrypt", frozenset({"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"})),
+    ("kms:GenerateDataKey", frozenset({"s3:PutObject"})),
+)
 
 Document = dict[str, Any]
 
 
-def group_policy(environment: Environment, group: Group) -> Document:
-    """What a member of `group` may do: its folders, and their own private folder."""
+def group_policy(environment: Environment, group: Group, key_arn: str | None = None) -> Document:
+    """What a member of `group` may do: its folders, their own private folder, and the
+    bucket's KMS key (`key_arn`) as far as those need it."""
     statements = _named("Group", _render(environment, group.access, group.folders))
-    return _document(statements + private_folder_statements(environment))
+    statements += private_folder_statements(environment)
+    return _document(statements + kms_statements(environment, statements, key_arn))
+
+
+def kms_statements(
+    environment: Environment, statements: list[dict[str, Any]], key_arn: str | None
+) -> list[dict[str, Any]]:
+    """SSE-KMS: reading needs kms:Decrypt, writing kms:GenerateDataKey (and Decrypt for
+    multipart uploads); only through S3 in this region, never the key directly."""
+    actions = {action for statement in statements for action in statement["Action"]}
+    needed = [kms for kms, s3 in KMS_NEEDS if actions & s3]
+    if key_arn is None or not needed:
+        return []
+    return [
+        {
+            "Sid": "UseBucketKeyThroughS3",
+            "Effect": "Allow",
+            "Action": needed,
+            "Resource": [key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{environment.region}.amazonaws.com"]}},
+        }
+    ]
 
 
 def private_folder_statements(environment: Environment) -> list[dict[str, Any]]:
@@ -30,11 +59,12 @@ def private_folder_statements(environment: Environment) -> list[dict[str, Any]]:
     return _named("Private", _render(environment, PRIVATE_LEVEL, (PRIVATE_PREFIX,)))
 
 
-def no_group_policy(environment: Environment) -> Document | None:
+def no_group_policy(environment: Environment, key_arn: str | None = None) -> Document | None:
     """The default authenticated role's policy; None when it grants nothing."""
-    if environment.identity_pool.users_without_group == "deny":
+    if environment.identity_pool.users_without_group == "deny" or not environment.private_folders:
         return None
-    return _document(private_folder_statements(environment)) if environment.private_folders else None
+    statements = private_folder_statements(environment)
+    return _document(statements + kms_statements(environment, statements, key_arn))
 
 
 def trust_policy(identity_pool_id: str) -> Document:
@@ -55,19 +85,87 @@ def trust_policy(identity_pool_id: str) -> Document:
     )
 
 
-def tls_only_bucket_policy(bucket_arn: str) -> Document:
+def files_bucket_policy(
+    environment: Environment, role_arns: Mapping[str, str], exempt_role_arn: str
+) -> Document:
+    """TLS only; with folder_guard, each folder is also closed to all but its owners.
+
+    `role_arns` maps group names to their role ARNs; `exempt_role_arn` is the role of
+    users in no group, which may only ever reach private folders.
+    """
+    bucket = environment.bucket
+    statements = [_tls_only(bucket.arn)]
+    if bucket.folder_guard:
+        exempt = list(bucket.exempt_principals)
+        statements += [
+            _guard(f"Guard{index}", f"{bucket.arn}/{folder}*", [role_arns[group.name], *exempt])
+            for index, (group, folder) in enumerate(_folders_by_name(environment))
+        ]
+        if environment.private_folders:
+            everyone = [*(role_arns[g.name] for g in environment.groups_by_name), exempt_role_arn, *exempt]
+            statements.append(_guard("GuardPrivate", f"{bucket.arn}/private/*", everyone))
+    return _document(statements)
+
+
+def _folders_by_name(environment: Environment) -> list[tuple[Group, str]]:
+    return [(group, folder) for group in environment.groups_by_name for folder in group.folders]
+
+
+def _guard(sid: str, objects: str, allowed: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["s3:*"],
+        "Resource": [objects],
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": allowed}},
+    }
+
+
+def log_bucket_policy(log_bucket_arn: str, source_bucket_arn: str, account_id: str) -> Document:
+    """S3 server access logging writes with the logging service principal, from our bucket only."""
+    return _document(
+        [
+            _tls_only(log_bucket_arn),
+            {
+                "Sid": "AllowServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{log_bucket_arn}/{ACCESS_LOG_PREFIX}*"],
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": [source_bucket_arn]},
+                    "StringEquals": {"aws:SourceAccount": [account_id]},
+                },
+            },
+        ]
+    )
+
+
+def key_policy(account_id: str) -> Document:
+    """The account administers the key (IAM policies decide who uses it): the default key policy."""
     return _document(
         [
             {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": ["s3:*"],
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": ["false"]}},
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": ["kms:*"],
+                "Resource": ["*"],
             }
         ]
     )
+
+
+def _tls_only(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["s3:*"],
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": ["false"]}},
+    }
 
 
 def minified_size(document: Document) -> int:

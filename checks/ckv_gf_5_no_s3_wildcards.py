@@ -1,0 +1,74 @@
+"""CKV_GF_5: S3 resource ARNs and `s3:prefix` values in Allow statements contain no wildcard,
+except one trailing `*` directly after a `/`.
+
+A folder is granted as `arn:aws:s3:::bucket/folder/*` and listed with `s3:prefix` `folder/`,
+`folder/*`. Any other `*` or `?` grants more than a folder: `bucket/*` (the whole bucket),
+`bucket/fin*` (also `finance/`), `arn:aws:s3:::*` (every bucket), `f?n/`, `*`.
+
+- Only Allow statements are judged: a Deny narrows access, and the bucket's TLS-only
+  statement legitimately denies `arn:aws:s3:::bucket/*`.
+- IAM policy variables (`${cognito-identity.amazonaws.com:sub}`, written `$${...}` in a
+  Terraform JSON string and `&{...}` in aws_iam_policy_document) are not wildcards, and
+  neither are Terraform references (`${aws_s3_bucket.b.id}`): their value is unknown here.
+- S3 resources are ARNs of the s3 service in any partition, plus resources that start with
+  a reference to a bucket's ARN (`${aws_s3_bucket.b.arn}/*`, which `.tf` jsonencode reaches
+  as `aws_s3_bucket.b.arn/*`). A bare `*` Resource is not an S3 ARN and is left to
+  checkov's built-in CKV_AWS_356; NotResource is not judged.
+- `s3:prefix` values are judged whatever the operator (with StringEquals they are literal,
+  but a prefix with a wildcard character is rejected by the project anyway).
+
+Statements with neither an S3 resource nor an `s3:prefix` value are not subject to the rule;
+a document without any is not reported (UNKNOWN). Same policy sources as CKV_GF_2.
+"""
+
+from __future__ import annotations
+
+import re
+
+import gf_common
+from gf_common import InlinePolicyResourceCheck, PolicyDocumentDataCheck, Statement
+
+CHECK_ID = "CKV_GF_5"
+NAME = "No wildcard in S3 resource ARNs or s3:prefix values except a trailing '/*'"
+
+_S3_ARN = re.compile(r"^arn:[^:]*:s3:")
+_BUCKET_ARN_REFERENCE = re.compile(r"^(?:\$\{)?(?:data\.)?aws_s3_bucket\.[\w-]+\.arn\b")
+# ${...} (IAM variable or Terraform reference), $${...} (escaped IAM variable), &{...}
+_VARIABLE = re.compile(r"(?:\$\$?|&)\{[^{}]*\}")
+
+
+def _literal(value: str) -> str:
+    # Replace variables by a plain character so that their braces and names are not judged.
+    return _VARIABLE.sub("v", value)
+
+
+def _has_wildcard(value: str) -> bool:
+    return "*" in value or "?" in value
+
+
+def _key_ok(key: str) -> bool:
+    """An object key prefix: no wildcard, except a single `*` right after a trailing `/`."""
+    stem = key.removesuffix("*") if key.endswith("/*") else key
+    return not _has_wildcard(stem)
+
+
+def _s3_resource_ok(resource: str) -> bool:
+    # "arn:aws:s3:::bucket/key": the bucket part takes no wildcard at all, the key the rule above.
+    head, _, key = _literal(resource).partition("/")
+    return not _has_wildcard(head) and _key_ok(key)
+
+
+def no_s3_wildcards(statement: Statement) -> bool | None:
+    if not statement.allows:
+        return None
+    resources = [r for r in statement.resources if _S3_ARN.match(r) or _BUCKET_ARN_REFERENCE.match(r)]
+    prefixes = [v for c in statement.conditions_on("s3:prefix") for v in c.values]
+    if not resources and not prefixes:
+        return None
+    return all(map(_s3_resource_ok, resources)) and all(_key_ok(_literal(p)) for p in prefixes)
+
+
+data_check = PolicyDocumentDataCheck(CHECK_ID, NAME, no_s3_wildcards)
+resource_check = InlinePolicyResourceCheck(
+    CHECK_ID, NAME, no_s3_wildcards, gf_common.PERMISSION_POLICY_ATTRIBUTES
+)

@@ -1,0 +1,248 @@
+"""The security gate: checkov (its own environment) with our rules in checks/, over synthesized stacks.
+
+Plain Python: checkov runs as a subprocess, so its pins never meet ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+OWN_CHECKS = PROJECT / "checks"
+ACCEPTED = PROJECT / "security" / "accepted_findings.yaml"
+DEFAULT_CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
+
+
+class ScanError(Exception):
+    """checkov is missing or did not produce a report."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    environment: str
+    check_id: str
+    check_name: str
+    address: str  # the Terraform address, e.g. aws_s3_bucket.files
+    file: str
+    line: int
+    accepted: str | None = None  # the reason, when security/accepted_findings.yaml accepts it
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    check_id: str
+    address: str
+    environments: tuple[str, ...]  # empty: every environment
+    reason: str
+
+    def covers(self, finding: Finding) -> bool:
+        return (self.check_id, self.address) == (finding.check_id, finding.address) and (
+            not self.environments or finding.environment in self.environments
+        )
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    passed: int
+    unused: tuple[Acceptance, ...]  # acceptances that matched nothing: stale, remove them
+    checkov_version: str
+
+    @property
+    def failed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.accepted is None)
+
+
+def checkov_binary() -> Path:
+    path = Path(os.environ.get("GROUPFOLDERS_CHECKOV", DEFAULT_CHECKOV))
+    if not path.is_file():
+        raise ScanError(
+            f"checkov not found at {path}: run `make .venv-checkov/.installed` (or set GROUPFOLDERS_CHECKOV)"
+        )
+    return path
+
+
+def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED) -> ScanResult:
+    """Run checkov once over the stacks of `environments` in `outdir`."""
+    stacks = outdir / "stacks"
+    report = _run_checkov(stacks)
+    addresses = {env: _addresses(stacks / env / "cdk.tf.json") for env in environments}
+    findings = [
+        _finding(item, addresses)
+        for item in report["results"]["failed_checks"]
+        if _environment(item) in addresses
+    ]
+    acceptances = load_acceptances(accepted_file)
+    judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
+    used = {a for f in findings for a in acceptances if a.covers(f)}
+    unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
+    passed = sum(1 for item in report["results"]["passed_checks"] if _environment(item) in addresses)
+    return ScanResult(judged, passed, unused, str(report["summary"].get("checkov_version", "")))
+
+
+def _run_checkov(stacks: Path) -> dict[str, Any]:
+    command = [
+        str(checkov_binary()),
+        "--directory", str(stacks),
+        "--framework", "terraform_json",
+        "--external-checks-dir", str(OWN_CHECKS),
+        "--skip-download",
+        "--output", "json",
+    ]  # fmt: skip
+    environment = {**os.environ, "LOG_LEVEL": "WARNING", "BC_SKIP_MAPPING": "TRUE"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError as error:
+        detail = done.stderr.strip()[-2000:]
+        raise ScanError(f"checkov gave no JSON report (exit {done.returncode}): {detail}") from error
+    reports = report if isinstance(report, list) else [report]
+    found = [r for r in reports if r.get("check_type") == "terraform_json"]
+    if not found:
+        raise ScanError(f"checkov scanned nothing in {stacks}")
+    return found[0]
+
+
+def _environment(item: dict[str, Any]) -> str:
+    """checkov names files relative to the scanned directory: /<env>/cdk.tf.json."""
+    return item["file_path"].strip("/").split("/")[0]
+
+
+def _addresses(stack_file: Path) -> dict[str, str]:
+    """Terraform address of every block under each name checkov reports it by.
+
+    Python checks name tf.json blocks `resource.<name>` / `data.<name>`, graph checks
+    `<type>.<name>`: our names are unique across types, so each maps to one address.
+    """
+    stack = json.loads(stack_file.read_text())
+    found = {}
+    for kind, prefix in (("resource", ""), ("data", "data.")):
+        for type_, blocks in stack.get(kind, {}).items():
+            for name in blocks:
+                address = f"{prefix}{type_}.{name}"
+                found.update({f"{kind}.{name}": address, f"{type_}.{name}": address, address: address})
+    return found
+
+
+def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]]) -> Finding:
+    environment = _environment(item)
+    resource = item["resource"]
+    lines = item.get("file_line_range") or [0]
+    return Finding(
+        environment=environment,
+        check_id=item["check_id"],
+        check_name=item.get("check_name", ""),
+        address=addresses[environment].get(resource, resource),
+        file=f"stacks/{environment}/cdk.tf.json",
+        line=int(lines[0]),
+    )
+
+
+def _judge(finding: Finding, acceptances: Sequence[Acceptance]) -> Finding:
+    reason = next((a.reason for a in acceptances if a.covers(finding)), None)
+    return replace(finding, accepted=reason)
+
+
+def _order(finding: Finding) -> tuple[str, str, str]:
+    return (finding.environment, finding.check_id, finding.address)
+
+
+def _applies_to(acceptance: Acceptance, environments: Sequence[str]) -> bool:
+    return not acceptance.environments or bool(set(acceptance.environments) & set(environments))
+
+
+def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
+    entries = yaml.safe_load(path.read_text()) or []
+    acceptances = []
+    for index, entry in enumerate(entries):
+        missing = {"check", "resource", "reason"} - set(entry)
+        if missing or not str(entry.get("reason", "")).strip():
+            raise ScanError(
+                f"{path.name}: entry {index} needs check, resource and reason (missing {sorted(missing)})"
+            )
+        environments = tuple(entry.get("environments", ()))
+        acceptances.append(
+            Acceptance(entry["check"], entry["resource"], environments, entry["reason"].strip())
+        )
+    return tuple(acceptances)
+
+
+def table(result: ScanResult) -> str:
+    rows = [f"{'env':<10} {'check':<13} {'resource':<62} status"]
+    for f in result.findings:
+        status = "FAILED" if f.accepted is None else "accepted"
+        rows.append(f"{f.environment:<10} {f.check_id:<13} {f.address:<62} {status}")
+    rows.extend(f"stale acceptance (matched nothing): {a.check_id} {a.address}" for a in result.unused)
+    accepted = len(result.findings) - len(result.failed)
+    rows.append(
+        f"checkov {result.checkov_version}: {result.passed} passed, {len(result.failed)} failed, "
+        f"{accepted} accepted ({ACCEPTED.relative_to(PROJECT)})"
+    )
+    rows.append(f"verdict: {'PASS' if not result.failed else 'FAIL'}")
+    return "\n".join(rows)
+
+
+def report_json(result: ScanResult) -> dict[str, Any]:
+    return {
+        "verdict": "pass" if not result.failed else "fail",
+        "checkov_version": result.checkov_version,
+        "passed": result.passed,
+        "findings": [f.__dict__ for f in result.findings],
+        "stale_acceptances": [a.__dict__ for a in result.unused],
+    }
+
+
+def report_sarif(result: ScanResult) -> dict[str, Any]:
+    """SARIF 2.1.0 for code-scanning upload; accepted findings carry their justification."""
+    rules = sorted({(f.check_id, f.check_name) for f in result.findings})
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "groupfolders check (checkov)",
+                        "version": result.checkov_version,
+                        "rules": [{"id": i, "shortDescription": {"text": name}} for i, name in rules],
+                    }
+                },
+                "results": [_sarif_result(f) for f in result.findings],
+            }
+        ],
+    }
+
+
+def _sarif_result(finding: Finding) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.check_id,
+        "level": "error",
+        "message": {"text": f"{finding.check_name} ({finding.environment}: {finding.address})"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.file},
+                    "region": {"startLine": max(finding.line, 1)},
+                }
+            }
+        ],
+    }
+    if finding.accepted is not None:
+        result["suppressions"] = [{"kind": "external", "justification": finding.accepted}]
+    return result
+
+
+def write_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    as_json, as_sarif = directory / "check.json", directory / "check.sarif"
+    as_json.write_text(json.dumps(report_json(result), indent=2, sort_keys=True) + "\n")
+    as_sarif.write_text(json.dumps(report_sarif(result), indent=2, sort_keys=True) + "\n")
+    return as_json, as_sarif

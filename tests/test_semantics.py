@@ -1,0 +1,460 @@
+"""Layer 4: an IAM evaluator we did not write judges the synthesized policies against our access model.
+
+For every example environment and every role in its stack, principalmapper decides Allow or Deny
+for a set of probes (keys inside and outside each group's folders, look-alike names, the
+caller's own and another identity's private folder, listings with and without a prefix); each
+verdict must equal `modules.access`. parliament lints every synthesized policy document.
+
+Limits of principalmapper that shape the probes (see tests/iam_evaluator.py for the rest):
+- it matches Resource ARNs case-insensitively, IAM does not. No probe differs from a granted
+  folder in case only; case-sensitivity is asserted on our model alone (test below).
+- it does not substitute `${...}` in Condition values; iam_evaluator.evaluate does, as IAM would.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modules import naming
+from modules.access import EnvironmentAccess, RoleAccess, environment_access
+from modules.config.model import Environment
+from modules.validation import load_valid_environments
+from tests.conftest import EXAMPLES, load_stack
+from tests.iam_evaluator import ACCOUNT, evaluate, iam_document, lint, lint_rules
+
+ENVIRONMENTS = ("dev", "prod", "staging")
+IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"  # the caller's identity id
+OTHER_IDENTITY = "eu-west-1:99999999-8888-4777-8666-555555555555"
+KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000"
+OBJECT_ACTIONS = (
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:GetObjectVersion",
+    "s3:DeleteObjectVersion",
+    "s3:AbortMultipartUpload",
+)
+LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")
+# Names that a sloppy prefix match (no trailing "/", a shared stem) would let through.
+LOOK_ALIKES = (
+    "analysts-old/x",
+    "analyst/x",
+    "finance/reportsX/y",
+    "finance/",
+    "content2/x",
+    "inbox-archive/x",
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    action: str
+    path: str | None  # object key, or the prefix of a listing; None: a listing without s3:prefix
+
+    @property
+    def is_listing(self) -> bool:
+        return self.action in LIST_ACTIONS
+
+
+@dataclass(frozen=True)
+class RoleUnderTest:
+    environment: str
+    role: str  # the aws_iam_role's name
+    policy: dict[str, Any]  # its inline policies, as AWS receives them
+    model: RoleAccess | None  # None: the model grants this role nothing
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    evaluated: int
+    allowed: int
+    mismatches: list[str]
+
+
+# --- fixtures: the synthesized stacks and the model of the same environments
+
+
+@pytest.fixture(scope="module")
+def stacks(example_out: Path) -> dict[str, dict[str, Any]]:
+    return {env: load_stack(example_out, env) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="module")
+def environments() -> dict[str, Environment]:
+    return {env.name: env for env in load_valid_environments(EXAMPLES)}
+
+
+@pytest.fixture(scope="module")
+def roles(stacks, environments) -> list[RoleUnderTest]:
+    return [role for env in ENVIRONMENTS for role in roles_under_test(stacks[env], environments[env])]
+
+
+# --- reading a stack
+
+
+def reference_name(reference: str, kind: str) -> str:
+    """`${data.aws_iam_policy_document.x.json}` → `x`; fails on anything but a reference to `kind`."""
+    head, _, attribute = reference.removeprefix("${").removesuffix("}").rpartition(".")
+    assert reference.startswith("${") and head.startswith(f"{kind}."), (
+        f"{reference!r} is not a {kind} reference"
+    )
+    assert attribute in {"json", "id", "name", "arn"}, reference
+    return head.removeprefix(f"{kind}.")
+
+
+def references(stack: dict[str, Any]) -> dict[str, str]:
+    """Values for the Terraform references in policies (known only at apply time): any
+    identity pool id, key and account will do; role ARNs follow from the role names."""
+    roles = stack["resource"]["aws_iam_role"]
+    bucket = stack["output"]["bucket_name"]["value"]
+    return {
+        "aws_cognito_identity_pool.identities.id": "eu-west-1:00000000-0000-4000-8000-000000000000",
+        "aws_kms_key.files_key.arn": KEY_ARN,
+        "data.aws_caller_identity.current.account_id": ACCOUNT,
+        "aws_s3_bucket.files.arn": f"arn:aws:s3:::{bucket}",
+        **{f"aws_iam_role.{resource}.arn": role_arn(body["name"]) for resource, body in roles.items()},
+    }
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def document(stack: dict[str, Any], reference: str) -> dict[str, Any]:
+    """The AWS JSON of the policy document data source that `reference` points to."""
+    name = reference_name(reference, "data.aws_iam_policy_document")
+    return iam_document(stack["data"]["aws_iam_policy_document"][name], references(stack))
+
+
+def role_policy(stack: dict[str, Any], role_resource: str) -> dict[str, Any]:
+    """Every inline policy attached to the role, merged: that is what IAM evaluates for it."""
+    resources = stack["resource"]
+    # Anything else that could add permissions would escape this test: there must be none.
+    assert not {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"} & set(resources)
+    assert not {"managed_policy_arns", "inline_policy"} & set(resources["aws_iam_role"][role_resource])
+    statements = [
+        statement
+        for attached in resources.get("aws_iam_role_policy", {}).values()
+        if reference_name(attached["role"], "aws_iam_role") == role_resource
+        for statement in document(stack, attached["policy"])["Statement"]
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def bucket_policy(stack: dict[str, Any]) -> dict[str, Any]:
+    """The files bucket's policy (the log bucket has its own)."""
+    return document(stack, stack["resource"]["aws_s3_bucket_policy"]["files_policy"]["policy"])
+
+
+def roles_under_test(stack: dict[str, Any], environment: Environment) -> list[RoleUnderTest]:
+    """Each role of the stack, paired with the model's role of the same name."""
+    access = environment_access(environment)
+    model = {role.role_name: role for role in access.roles}
+    default = naming.default_role_name(environment)
+    if access.no_group is not None:
+        model[default] = access.no_group
+    found = []
+    for resource, body in stack["resource"]["aws_iam_role"].items():
+        name = body["name"]
+        assert name in model or name == default, f"{environment.name}: role {name} is not in the access model"
+        found.append(RoleUnderTest(environment.name, name, role_policy(stack, resource), model.get(name)))
+    assert set(model) <= {r.role for r in found}, f"{environment.name}: model roles missing from the stack"
+    return found
+
+
+# --- probes
+
+
+def probe_paths(environment: Environment, identity: str) -> list[str]:
+    """Keys and listing prefixes: every group's folders, their look-alikes, private folders."""
+    paths: list[str] = ["", "private/", "private/x", *LOOK_ALIKES]
+    for group in environment.groups:
+        for folder in group.folders:
+            paths.extend(folder_paths(folder))
+    for owner in (identity, OTHER_IDENTITY):
+        paths.extend(folder_paths(f"private/{owner}/"))
+    return list(dict.fromkeys(paths))
+
+
+def folder_paths(folder: str) -> list[str]:
+    """Inside `folder`, the folder itself, and names that share its stem or its parent."""
+    stem = folder.removesuffix("/")
+    parent = stem.rpartition("/")[0]
+    inside = [f"{folder}x.txt", f"{folder}sub/y.txt", folder, f"{folder}sub/"]
+    look_alikes = [stem, f"{stem}-old/x", f"{stem}X/y", f"{stem[:-1]}/x", f"{stem}2/x", f"{stem}-archive/x"]
+    parents = [f"{parent}/", f"{parent}/x"] if parent else []
+    return inside + look_alikes + parents
+
+
+def probes(environment: Environment, identity: str) -> Iterator[Probe]:
+    for path in probe_paths(environment, identity):
+        for action in LIST_ACTIONS:
+            yield Probe(action, path)
+        if path:  # an object key is never empty
+            for action in OBJECT_ACTIONS:
+                yield Probe(action, path)
+    for action in LIST_ACTIONS:
+        yield Probe(action, None)
+
+
+def evaluator_allows(
+    role: RoleUnderTest, probe: Probe, bucket: str, resource_policy: dict[str, Any], secure: bool = True
+) -> bool:
+    """The evaluator's verdict for the caller IDENTITY in `role`, the bucket policy applying as well."""
+    context = {"cognito-identity.amazonaws.com:sub": IDENTITY, "aws:SecureTransport": str(secure).lower()}
+    resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
+    if probe.is_listing and probe.path is not None:
+        context["s3:prefix"] = probe.path
+    return evaluate(role.policy, probe.action, resource, context, resource_policy, principal_arn=role_arn(role.role))
+
+
+def model_allows(model: RoleAccess | None, probe: Probe) -> bool:
+    # A listing without s3:prefix lists the whole bucket: the model's prefix "".
+    return model is not None and model.allows(probe.action, probe.path or "", IDENTITY)
+
+
+def compare(role: RoleUnderTest, environment: Environment, stack: dict[str, Any]) -> Verdicts:
+    bucket, resource_policy = environment.bucket.bucket_name, bucket_policy(stack)
+    mismatches, evaluated, allowed = [], 0, 0
+    for probe in probes(environment, IDENTITY):
+        evaluator = evaluator_allows(role, probe, bucket, resource_policy)
+        model = model_allows(role.model, probe)
+        evaluated, allowed = evaluated + 1, allowed + evaluator
+        if evaluator != model:
+            mismatches.append(
+                f"{role.environment} {role.role} {probe.action} {probe.path!r}: "
+                f"evaluator {verdict(evaluator)}, model {verdict(model)}"
+            )
+    return Verdicts(evaluated, allowed, mismatches)
+
+
+def verdict(allowed: bool) -> str:
+    return "Allow" if allowed else "Deny"
+
+
+# --- the evaluator agrees with the model
+
+
+def test_evaluator_verdicts_equal_the_access_model(roles, stacks, environments):
+    results = [compare(role, environments[role.environment], stacks[role.environment]) for role in roles]
+    mismatches = [m for result in results for m in result.mismatches]
+    evaluated, allowed = sum(r.evaluated for r in results), sum(r.allowed for r in results)
+    print(f"{evaluated} probes evaluated over {len(roles)} roles, {allowed} allowed")
+    assert not mismatches, "\n".join([f"{len(mismatches)} of {evaluated} probes disagree:", *mismatches])
+    # Neither side may be trivially "deny everything": both must allow what the groups are for.
+    assert allowed > 0
+    assert len(roles) == 15  # 4 groups and the no-group role, in 3 environments
+
+
+def test_every_role_of_the_model_reaches_its_own_folders(roles, stacks, environments):
+    """Not vacuous: every folder the model grants is reachable through the synthesized policy."""
+    for role in roles:
+        if role.model is None:
+            continue
+        environment = environments[role.environment]
+        for grant in role.model.grants:
+            folder = grant.prefix.replace("<identity id>", IDENTITY)
+            for action in grant.actions:
+                path = folder if action in LIST_ACTIONS else f"{folder}x.txt"
+                probe = Probe(action, path)
+                assert evaluator_allows(
+                    role,
+                    probe,
+                    environment.bucket.bucket_name,
+                    bucket_policy(stacks[role.environment]),
+                ), f"{role.role}: {action} {path!r}"
+
+
+def test_a_leaked_prefix_is_reported(stacks, environments):
+    """The comparison can fail: add analysts/ to finance's object statement, the model disagrees."""
+    stack, environment = copy.deepcopy(stacks["staging"]), environments["staging"]
+    block = stack["data"]["aws_iam_policy_document"]["group_finance_permissions"]
+    objects = next(s for s in block["statement"] if "s3:PutObject" in s["actions"] and "condition" not in s)
+    objects["resources"].append(f"{environment.bucket.arn}/analysts/*")
+    (finance,) = [r for r in roles_under_test(stack, environment) if r.role.endswith("-finance")]
+    result = compare(finance, environment, stack)
+    leaked = "s3:PutObject 'analysts/x.txt': evaluator Allow, model Deny"
+    assert any(m.endswith(leaked) for m in result.mismatches), result.mismatches
+    assert all("'analysts" in m for m in result.mismatches), result.mismatches
+
+
+def test_no_role_reaches_another_groups_folder(roles, stacks, environments):
+    """Isolation, on the evaluator alone: nothing under another group's folder is allowed (the
+    no-group role has no group: every group's folder is another's)."""
+    leaks = []
+    for role in roles:
+        environment, resource_policy = environments[role.environment], bucket_policy(stacks[role.environment])
+        own = {
+            f for g in environment.groups if naming.role_name(environment, g) == role.role for f in g.folders
+        }
+        others = {f for g in environment.groups for f in g.folders} - own
+        for folder in sorted(others):
+            for path in (folder, f"{folder}sub/", f"{folder}x.txt"):
+                for action in LIST_ACTIONS + OBJECT_ACTIONS:
+                    bucket = environment.bucket.bucket_name
+                    if evaluator_allows(role, Probe(action, path), bucket, resource_policy):
+                        leaks.append(f"{role.environment} {role.role} {action} {path!r}")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_insecure_transport_is_denied_by_the_bucket_policy(roles, stacks, environments):
+    """The TLS-only bucket policy overrides every Allow of every role."""
+    for role in roles:
+        environment = environments[role.environment]
+        resource_policy = bucket_policy(stacks[role.environment])
+        for probe in probes(environment, IDENTITY):
+            if model_allows(role.model, probe):
+                bucket = environment.bucket.bucket_name
+                assert not evaluator_allows(role, probe, bucket, resource_policy, secure=False), probe
+
+
+def test_folders_are_case_sensitive_in_the_model(environments):
+    """S3 keys are case-sensitive. principalmapper matches Resource ARNs case-insensitively, so it
+    cannot judge this; IAM matches them case-sensitively, and so must our model."""
+    for environment in environments.values():
+        access: EnvironmentAccess = environment_access(environment)
+        for role in access.roles:
+            for grant in role.grants:
+                folder = grant.prefix.replace("<identity id>", IDENTITY)
+                for action in grant.actions:
+                    assert role.allows(action, f"{folder}x.txt", IDENTITY)
+                    assert not role.allows(action, f"{folder.upper()}x.txt", IDENTITY), (
+                        role.role_name,
+                        action,
+                    )
+                    assert not role.allows(action, f"{folder.title()}x.txt", IDENTITY), (
+                        role.role_name,
+                        action,
+                    )
+
+
+# --- iam_document: the data source's output
+
+
+def test_iam_document_writes_policy_variables_and_resolves_references():
+    block = {
+        "statement": [
+            {
+                "sid": "Own",
+                "actions": ["s3:GetObject"],
+                "resources": ["arn:aws:s3:::b/private/&{cognito-identity.amazonaws.com:sub}/*"],
+                "condition": [
+                    {"test": "StringEquals", "variable": "aws:SourceVpc", "values": ["${aws_vpc.main.id}"]}
+                ],
+            }
+        ]
+    }
+    assert iam_document(block, {"aws_vpc.main.id": "vpc-1"}) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Own",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*",
+                "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+            }
+        ],
+    }
+    with pytest.raises(KeyError, match=r"aws_vpc\.main\.id"):
+        iam_document(block)
+
+
+# --- lint: parliament over every synthesized policy document
+
+
+def all_documents(stacks: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for env, stack in stacks.items():
+        for name, block in stack["data"]["aws_iam_policy_document"].items():
+            yield f"{env}/{name}", iam_document(block, references(stack))
+
+
+def test_every_policy_is_a_linted_document(stacks):
+    """Every policy the stacks attach comes from a policy document data source, so none escapes lint."""
+    for stack in stacks.values():
+        resources = stack["resource"]
+        attached = [
+            *(r["policy"] for r in resources.get("aws_iam_role_policy", {}).values()),
+            *(r["assume_role_policy"] for r in resources["aws_iam_role"].values()),
+            *(r["policy"] for r in resources.get("aws_s3_bucket_policy", {}).values()),
+        ]
+        for reference in attached:
+            assert (
+                reference_name(reference, "data.aws_iam_policy_document")
+                in stack["data"]["aws_iam_policy_document"]
+            )
+
+
+def test_parliament_finds_nothing_in_any_synthesized_policy(stacks):
+    documents = dict(all_documents(stacks))
+    assert {name.split("/")[1] for name in documents} >= {
+        "cognito_trust",
+        "files_policy_document",
+        "group_analysts_permissions",
+        "no_group_permissions",
+    }
+    findings = [f"{name}: {finding}" for name, policy in documents.items() for finding in lint(policy)]
+    assert findings == [], "\n".join(findings)
+
+
+def test_every_lint_workaround_is_still_needed(stacks):
+    """Each entry of lint_ignores.yaml suppresses a finding that our policies would otherwise raise."""
+    documents = dict(all_documents(stacks))
+    rules = lint_rules()
+    for name, rule in {**rules["normalise"], **rules["ignore"]}.items():
+        issues = {f.issue for policy in documents.values() for f in lint(policy, skip={name})}
+        assert rule["issue"] in issues, f"lint_ignores.yaml: {name} is no longer needed"
+
+
+OBJECT_ON_BUCKET = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"}
+PREFIX_ON_OBJECTS = {
+    "Effect": "Allow",
+    "Action": "s3:GetObject",
+    "Resource": "arn:aws:s3:::b/finance/*",
+    "Condition": {"StringLike": {"s3:prefix": ["finance/*"]}},
+}
+TYPO = {"Effect": "Allow", "Action": "s3:GetObjects", "Resource": "arn:aws:s3:::b/finance/*"}
+# The trust-policy ignore must not hide the same finding in a permission policy.
+ASSUME_IN_PERMISSIONS = {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Resource": "*"}
+PRIVATE_ON_BUCKET = {
+    "Effect": "Allow",
+    "Action": "s3:PutObject",
+    "Resource": "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}",
+}
+
+
+@pytest.mark.parametrize(
+    ("statement", "issue"),
+    [
+        (OBJECT_ON_BUCKET, "RESOURCE_MISMATCH"),
+        (PREFIX_ON_OBJECTS, "UNKNOWN_CONDITION_FOR_ACTION"),
+        (TYPO, "UNKNOWN_ACTION"),
+        (ASSUME_IN_PERMISSIONS, "CREDENTIALS_EXPOSURE"),
+    ],
+    ids=["object-action-on-bucket", "s3-prefix-on-GetObject", "unknown-action", "assume-role-in-permissions"],
+)
+def test_lint_catches_a_bad_policy(statement, issue):
+    findings = lint({"Version": "2012-10-17", "Statement": [statement]})
+    assert issue in {f.issue for f in findings}, findings
+
+
+def test_lint_catches_a_broken_synthesized_policy(stacks):
+    """Moving s3:GetObject into the listing statement (bucket ARN, s3:prefix) of a real policy is caught."""
+    block = copy.deepcopy(stacks["dev"]["data"]["aws_iam_policy_document"]["group_analysts_permissions"])
+    listing = next(s for s in block["statement"] if "condition" in s)
+    listing["actions"].append("s3:GetObject")
+    issues = {f.issue for f in lint(iam_document(block, references(stacks["dev"])))}
+    assert {"RESOURCE_MISMATCH", "UNKNOWN_CONDITION_FOR_ACTION"} <= issues, issues
+
+
+def test_lint_normalisation_keeps_the_arn_shape():
+    """After replacing the identity variable, parliament still sees what kind of ARN it is."""
+    assert lint({"Version": "2012-10-17", "Statement": [PRIVATE_ON_BUCKET]}) == []  # b/<id>: an object
+    on_bucket = {**PRIVATE_ON_BUCKET, "Action": "s3:ListBucket"}
+    assert "RESOURCE_MISMATCH" in {f.issue for f in lint({"Version": "2012-10-17", "Statement": [on_bucket]})}
