@@ -211,7 +211,9 @@ def evaluator_allows(
     resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
     if probe.is_listing and probe.path is not None:
         context["s3:prefix"] = probe.path
-    return evaluate(role.policy, probe.action, resource, context, resource_policy, principal_arn=role_arn(role.role))
+    return evaluate(
+        role.policy, probe.action, resource, context, resource_policy, principal_arn=role_arn(role.role)
+    )
 
 
 def model_allows(model: RoleAccess | None, probe: Probe) -> bool:

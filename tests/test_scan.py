@@ -1,0 +1,141 @@
+"""Layer 5: checkov over every synthesized stack; accepted findings live in one file, with reasons."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from modules.cli import main
+from modules.scan import ACCEPTED, ScanError, load_acceptances, scan
+from tests.conftest import EXAMPLES, load_stack
+
+ENVIRONMENTS = ["dev", "prod", "staging"]
+
+
+@pytest.fixture(scope="module")
+def example_scan(example_out: Path):
+    return scan(example_out, ENVIRONMENTS)
+
+
+def test_examples_have_zero_unaccepted_findings(example_scan):
+    assert example_scan.failed == ()
+    assert example_scan.unused == ()
+    assert example_scan.passed > 400
+
+
+def test_every_accepted_finding_is_used_and_justified(example_scan):
+    acceptances = load_acceptances(ACCEPTED)
+    assert all(len(a.reason) > 40 for a in acceptances)
+    accepted = {(f.check_id, f.address) for f in example_scan.findings}
+    assert accepted == {(a.check_id, a.address) for a in acceptances}
+
+
+def test_own_rules_run_in_the_gate(example_scan):
+    """CKV_GF_3 fires on dev (private_only needs AuthenticatedRole) and is accepted there only."""
+    own = [f for f in example_scan.findings if f.check_id.startswith("CKV_GF_")]
+    assert [(f.environment, f.check_id, f.address) for f in own] == [
+        ("dev", "CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles")
+    ]
+
+
+def test_a_finding_without_acceptance_fails_the_gate(example_out: Path, tmp_path: Path):
+    entries = yaml.safe_load(ACCEPTED.read_text())
+    kept = [e for e in entries if e["check"] != "CKV_GF_3"]
+    (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(kept))
+    result = scan(example_out, ENVIRONMENTS, tmp_path / "accepted.yaml")
+    assert [(f.environment, f.check_id) for f in result.failed] == [("dev", "CKV_GF_3")]
+
+
+def test_an_acceptance_that_matches_nothing_is_reported(example_out: Path, tmp_path: Path):
+    entries = [
+        *yaml.safe_load(ACCEPTED.read_text()),
+        {"check": "CKV_AWS_1", "resource": "x.y", "reason": "r" * 50},
+    ]
+    (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(entries))
+    result = scan(example_out, ENVIRONMENTS, tmp_path / "accepted.yaml")
+    assert [(a.check_id, a.address) for a in result.unused] == [("CKV_AWS_1", "x.y")]
+
+
+def test_an_acceptance_without_reason_is_refused(tmp_path: Path):
+    (tmp_path / "accepted.yaml").write_text("- {check: CKV_AWS_1, resource: x.y}\n")
+    with pytest.raises(ScanError, match=r"entry 0 needs check, resource and reason \(missing \['reason'\]\)"):
+        load_acceptances(tmp_path / "accepted.yaml")
+
+
+def broad_variant(example_out: Path, tmp_path: Path, as_string: bool) -> Path:
+    """The dev stack with the analysts' policy widened to s3:* on every resource."""
+    stack = copy.deepcopy(load_stack(example_out, "dev"))
+    broad = {"sid": "Broad", "effect": "Allow", "actions": ["s3:*", "iam:PassRole"], "resources": ["*"]}
+    if as_string:  # the form checkov's deeper IAM checks skip in .tf.json
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": broad["actions"], "Resource": "*"}],
+        }
+        stack["resource"]["aws_iam_role_policy"]["group_analysts_policy"]["policy"] = json.dumps(policy)
+    else:
+        stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
+    directory = tmp_path / ("string" if as_string else "document")
+    (directory / "stacks" / "dev").mkdir(parents=True)
+    (directory / "stacks" / "dev" / "cdk.tf.json").write_text(json.dumps(stack))
+    return directory
+
+
+def failed_on(result, address: str) -> set[str]:
+    return {f.check_id for f in result.failed if f.address == address}
+
+
+def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Path):
+    result = scan(broad_variant(example_out, tmp_path, as_string=False), ["dev"])
+    assert {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"} <= failed_on(
+        result, "data.aws_iam_policy_document.group_analysts_permissions"
+    )
+
+
+def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(example_out: Path, tmp_path: Path):
+    """Why policies are emitted as aws_iam_policy_document: as a JSON string, checkov's
+    CKV_AWS_286-290/355 never look at it."""
+    result = scan(broad_variant(example_out, tmp_path, as_string=True), ["dev"])
+    deep = {"CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
+    assert not deep & failed_on(result, "aws_iam_role_policy.group_analysts_policy")
+
+
+def test_check_command_passes_on_the_examples_and_writes_reports(tmp_path: Path, capsys, example_out):
+    reports = tmp_path / "reports"
+    code = main(
+        [
+            "check",
+            "--environments",
+            str(EXAMPLES),
+            "--outdir",
+            str(tmp_path / "out"),
+            "--report-dir",
+            str(reports),
+        ]
+    )
+    output = capsys.readouterr().out
+    assert code == 0, output
+    assert "verdict: PASS" in output
+    assert json.loads((reports / "check.json").read_text())["verdict"] == "pass"
+    sarif = json.loads((reports / "check.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    assert results and all(r["suppressions"][0]["justification"] for r in results)
+
+
+def test_check_without_checkov_exits_1(tmp_path: Path, monkeypatch, capsys, example_out):
+    monkeypatch.setenv("GROUPFOLDERS_CHECKOV", str(tmp_path / "missing"))
+    code = main(
+        ["check", "--environments", str(EXAMPLES), "--outdir", str(tmp_path / "out"), "--env", "prod"]
+    )
+    assert code == 1
+    assert "checkov not found at" in capsys.readouterr().err
+
+
+def test_scan_skips_nothing_it_was_asked_for(example_out: Path, tmp_path: Path):
+    shutil.copytree(example_out, tmp_path / "out")
+    result = scan(tmp_path / "out", ["prod"])
+    assert {f.environment for f in result.findings} == {"prod"}
