@@ -16,3 +16,10 @@ GROUPS_PER_POOL_TEXT = "Amazon Cognito allows 10,000 groups per user pool"
 
 ROLES_PER_ACCOUNT = 1_000
 ROLES_TEXT = "IAM allows 1,000 roles per account (default quota)"
+
+BUCKET_POLICY = 20 * 1024
+BUCKET_POLICY_TEXT = "S3 allows 20 KB (20,480 bytes) of bucket policy"
+# Role ARNs in the folder guard are Terraform references until apply; sized with this account id.
+ACCOUNT_ID = "123456789012"
+# The created key's ARN is a reference until apply; sized with the longest region name.
+KMS_KEY_ARN = f"arn:aws:kms:ap-southeast-5:{ACCOUNT_ID}:key/" + "f" * 8 + "-ffff-ffff-ffff-" + "f" * 12

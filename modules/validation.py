@@ -11,7 +11,7 @@ from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import group_policy, minified_size, trust_policy
+from modules.policies.documents import files_bucket_policy, group_policy, minified_size, trust_policy
 from modules.policies.templates import PolicyTemplateError
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
@@ -104,7 +104,8 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
 def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
     for index, group in enumerate(environment.groups):
         try:
-            size = minified_size(group_policy(environment, group))
+            key = limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
+            size = minified_size(group_policy(environment, group, key))
         except PolicyTemplateError as error:
             yield _group_problem(source, index, "access", str(error))
             continue
@@ -114,6 +115,22 @@ def renderable_policies(environment: Environment, source: Source) -> Iterator[Pr
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
+
+
+def bucket_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
+    """The folder guard lists every group's role under its folders: it grows with the groups."""
+    if not environment.bucket.folder_guard:
+        return
+    arns = {g.name: _role_arn(naming.role_name(environment, g)) for g in environment.groups}
+    document = files_bucket_policy(environment, arns, _role_arn(naming.default_role_name(environment)))
+    size = minified_size(document)
+    if size > limits.BUCKET_POLICY:
+        reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
+        yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
+
+
+def _role_arn(name: str) -> str:
+    return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"
 
 
 def trust_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -166,5 +183,6 @@ RULES: tuple[Rule, ...] = (
     distinct_precedence,
     renderable_policies,
     trust_policy_size,
+    bucket_policy_size,
     group_counts,
 )

@@ -59,7 +59,7 @@ parliament.override_config(
     str(importlib.resources.files("parliament") / "community_auditors" / "config_override.yaml")
 )
 
-ACCOUNT = "111122223333"
+ACCOUNT = "123456789012"  # the account of the example environments' exempt principals
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/probe-role"
 IGNORES_FILE = Path(__file__).with_name("lint_ignores.yaml")
 

@@ -460,3 +460,46 @@ def test_lint_normalisation_keeps_the_arn_shape():
     assert lint({"Version": "2012-10-17", "Statement": [PRIVATE_ON_BUCKET]}) == []  # b/<id>: an object
     on_bucket = {**PRIVATE_ON_BUCKET, "Action": "s3:ListBucket"}
     assert "RESOURCE_MISMATCH" in {f.issue for f in lint({"Version": "2012-10-17", "Statement": [on_bucket]})}
+
+
+# --- folder guard (prod): the bucket policy closes each folder to all but its owners
+
+
+def test_folder_guard_denies_a_strong_principal_outside_the_folder_and_spares_the_exempt(
+    stacks, environments
+):
+    """An administrator role with s3:* is still denied under a guarded folder; an exempt one is not."""
+    environment, resource_policy = environments["prod"], bucket_policy(stacks["prod"])
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    context = {"aws:SecureTransport": "true"}
+    exempt = environment.bucket.exempt_principals[0]
+    for group in environment.groups:
+        for folder in group.folders:
+            key = f"arn:aws:s3:::{environment.bucket.bucket_name}/{folder}x.txt"
+            assert not evaluate(
+                admin, "s3:GetObject", key, context, resource_policy, principal_arn=role_arn("admin")
+            )
+            assert evaluate(admin, "s3:GetObject", key, context, resource_policy, principal_arn=exempt)
+
+
+def test_folder_guard_closes_a_folder_to_other_group_roles_even_if_their_policy_leaked(stacks, environments):
+    """With the guard, a leaked identity policy (analysts granted finance/) is still denied."""
+    environment, stack = environments["prod"], stacks["prod"]
+    resource_policy = bucket_policy(stack)
+    leaked = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    analysts = role_arn(stack["resource"]["aws_iam_role"]["group_analysts_role"]["name"])
+    finance = role_arn(stack["resource"]["aws_iam_role"]["group_finance_role"]["name"])
+    key = f"arn:aws:s3:::{environment.bucket.bucket_name}/finance/reports/q1.pdf"
+    context = {"aws:SecureTransport": "true"}
+    assert not evaluate(leaked, "s3:GetObject", key, context, resource_policy, principal_arn=analysts)
+    assert evaluate(leaked, "s3:GetObject", key, context, resource_policy, principal_arn=finance)
+    # Without a guard (staging), the same leak would go through: the guard is what stops it.
+    staging_key = key.replace("prod", "staging")
+    staging_policy = bucket_policy(stacks["staging"])
+    staging_analysts = analysts.replace("prod", "staging")
+    assert evaluate(
+        leaked, "s3:GetObject", staging_key, context, staging_policy, principal_arn=staging_analysts
+    )
