@@ -20,6 +20,13 @@ from tests.conftest import BASE
 BUCKET = "arn:aws:s3:::demo-bucket"
 SUB = "${cognito-identity.amazonaws.com:sub}"
 LIST = ["s3:ListBucket", "s3:ListBucketVersions"]
+READWRITE = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:GetObjectVersion",
+]
 PRIVATE = [
     {
         "Sid": "PrivateListFolders",
@@ -31,13 +38,7 @@ PRIVATE = [
     {
         "Sid": "PrivateReadWriteObjects",
         "Effect": "Allow",
-        "Action": [
-            "s3:GetObject",
-            "s3:PutObject",
-            "s3:DeleteObject",
-            "s3:AbortMultipartUpload",
-            "s3:GetObjectVersion",
-        ],
+        "Action": READWRITE,
         "Resource": [f"{BUCKET}/private/{SUB}/*"],
     },
 ]
@@ -73,13 +74,7 @@ EXPECTED = {
         {
             "Sid": "GroupReadWriteObjects",
             "Effect": "Allow",
-            "Action": [
-                "s3:GetObject",
-                "s3:PutObject",
-                "s3:DeleteObject",
-                "s3:AbortMultipartUpload",
-                "s3:GetObjectVersion",
-            ],
+            "Action": READWRITE,
             "Resource": OBJECTS,
         },
     ],
