@@ -62,3 +62,41 @@ def load_all_problems() -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(BAD_INPUTS)
     return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        (
+            '[{"Sid": "R", "Effect": "Allow"',
+            "renders invalid JSON: Expecting ',' delimiter at line 1, column 32",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:*"], "Resource": {{ object_arns | json }}}]',
+            "statement 0: action 's3:*' is not in the allow list of S3 folder actions",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["*"], "Resource": ["*"]}]',
+            "statement 0: action '*' is not in the allow list of S3 folder actions",
+        ),
+    ],
+    ids=["invalid-json", "s3-wildcard-action", "wildcard-action"],
+)
+def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch, capsys, template, reason):
+    """A team's template (here `team.json.j2`) that is broken: exit 2, the template named, nothing written."""
+    from modules import cli  # noqa: PLC0415
+    from modules.policies import templates  # noqa: PLC0415
+
+    monkeypatch.setattr(templates, "TEMPLATE_DIRECTORY", tmp_path / "policies")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "team.json.j2").write_text(template)
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "t.yaml").write_text(BASE + "groups: [{name: a, access: team, precedence: 1}]\n")
+    outdir = tmp_path / "out"
+    assert cli.main(["synth", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+    sep = ": " if reason.startswith("statement") else " "
+    assert (
+        capsys.readouterr().err.splitlines()[1]
+        == f"  {tmp_path}/envs/t.yaml: groups[0].access: template team.json.j2{sep}{reason}"
+    )
+    assert not outdir.exists()

@@ -20,8 +20,9 @@ class PolicyTemplateError(Exception):
     """A template that is missing, does not render, or renders a policy we refuse."""
 
 
-def access_levels(directory: Path = TEMPLATE_DIRECTORY) -> tuple[str, ...]:
+def access_levels(directory: Path | None = None) -> tuple[str, ...]:
     """Every level a group may name; files starting with `_` are partials."""
+    directory = directory or TEMPLATE_DIRECTORY
     return tuple(
         sorted(
             p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_")
@@ -47,9 +48,10 @@ def render_statements(
     bucket_arn: str,
     prefixes: Sequence[str],
     versioned: bool,
-    directory: Path = TEMPLATE_DIRECTORY,
+    directory: Path | None = None,
 ) -> list[dict[str, Any]]:
     """The statements of `level` for `prefixes`, checked; PolicyTemplateError otherwise."""
+    directory = directory or TEMPLATE_DIRECTORY  # read at call time: tests point it elsewhere
     if level not in access_levels(directory):
         known = ", ".join(access_levels(directory))
         raise PolicyTemplateError(f"unknown access level {level!r}; known levels: {known}")
