@@ -86,7 +86,9 @@ def test_groups_are_refused_clearly_or_isolated(entries):
             assert all(
                 PROBLEM.match(str(problem).replace(directory + "/", "")) for problem in error.problems
             ), [str(p) for p in error.problems]
+            event("refused")
             return
+    event("synthesized")
     policies = synthesized_policies(environment)
     for owner in environment.groups:
         for folder in owner.folders:
