@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from modules.config.yaml_source import display_path
+
 PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
 ACCEPTED = PROJECT / "security" / "accepted_findings.yaml"
@@ -76,7 +78,7 @@ def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPT
     report = _run_checkov(stacks)
     addresses = {env: _addresses(stacks / env / "cdk.tf.json") for env in environments}
     findings = [
-        _finding(item, addresses)
+        _finding(item, addresses, stacks)
         for item in report["results"]["failed_checks"]
         if _environment(item) in addresses
     ]
@@ -132,7 +134,7 @@ def _addresses(stack_file: Path) -> dict[str, str]:
     return found
 
 
-def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]]) -> Finding:
+def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], stacks: Path) -> Finding:
     environment = _environment(item)
     resource = item["resource"]
     lines = item.get("file_line_range") or [0]
@@ -141,7 +143,7 @@ def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]]) -> Find
         check_id=item["check_id"],
         check_name=item.get("check_name", ""),
         address=addresses[environment].get(resource, resource),
-        file=f"stacks/{environment}/cdk.tf.json",
+        file=display_path(stacks / environment / "cdk.tf.json"),  # as a code-scanning upload expects
         line=int(lines[0]),
     )
 
