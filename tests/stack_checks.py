@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+INTERPOLATION = re.compile(r"[$%]\{[^}]*\}")  # `${...}` interpolation and `%{...}` directives
 # What Terraform may interpolate in our output: references to our own resources and data.
 TERRAFORM_REFERENCE = re.compile(r"^\$\{(data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+\}$")
 

@@ -234,6 +234,12 @@ def test_new_bucket_is_hardened(stacks, env):
         "status": "Enabled"
     }
     assert "files_encryption" in resources["aws_s3_bucket_server_side_encryption_configuration"]
+    rules = {
+        name: body["rule"][0] for name, body in resources["aws_s3_bucket_lifecycle_configuration"].items()
+    }
+    assert rules["files_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
+    assert rules["files_logs_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 30}]
+    assert rules["files_logs_lifecycle"]["expiration"] == [{"days": 365}]
     tls = stacks[env]["data"]["aws_iam_policy_document"]["files_policy_document"]["statement"][0]
     assert (tls["effect"], tls["condition"]) == (
         "Deny",
@@ -288,6 +294,7 @@ def test_every_interpolation_is_a_terraform_reference(example_out, env):
 def test_the_interpolation_check_catches_an_iam_variable():
     leaked = '{"resources": ["arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*"]}'
     assert non_references(leaked) == ["${cognito-identity.amazonaws.com:sub}"]
+    assert non_references('{"description": "%{ if true }x%{ endif }"}') == ["%{ endif }", "%{ if true }"]
     assert non_references('{"a": "${aws_iam_role.group_a_role.arn}"}') == []
 
 

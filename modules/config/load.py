@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from modules.config.model import Environment
 from modules.config.yaml_source import FieldPath, Source, display_path, load_source
 from modules.errors import ConfigError, Problem
+
+TERRAFORM_TEMPLATE = re.compile(r"[$%]\{")
 
 
 def environment_files(directory: Path, names: Sequence[str] = ()) -> list[Path]:
@@ -39,12 +43,40 @@ def load_environment(path: Path) -> tuple[Environment, Source]:
             [Problem(source.origin_of(("name",)), "name", f"is the file name ({path.stem}); remove it")]
         )
     document = {"name": path.stem, **source.document}
+    problems: list[Problem] = []
     try:
         # JSON mode: strict types, and YAML lists become the model's tuples.
-        return Environment.model_validate_json(json.dumps(document)), source
+        environment = Environment.model_validate_json(json.dumps(document))
     except ValidationError as error:
         items = error.errors()
-        raise ConfigError([_problem(source, item) for item in items if not _echo(item, items)]) from error
+        problems += [_problem(source, item) for item in items if not _echo(item, items)]
+    problems += _interpolations(source, document, ())
+    if problems:
+        raise ConfigError(_first_per_field(problems))
+    return environment, source
+
+
+def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
+    """Every string reaches .tf.json, where Terraform evaluates `${...}` and `%{...}`: a tag
+    or description could read files or other resources at plan time."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _interpolations(source, key, (*path, key))
+            yield from _interpolations(source, item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _interpolations(source, item, (*path, index))
+    elif isinstance(value, str) and (found := TERRAFORM_TEMPLATE.search(value)):
+        reason = f"{value!r} contains {found.group()!r}, which Terraform would evaluate; remove it"
+        yield Problem(source.origin_of(path), field_path(path), reason)
+
+
+def _first_per_field(problems: list[Problem]) -> list[Problem]:
+    """One problem per field: a field's own check speaks first, the interpolation check second."""
+    seen: dict[tuple[str, str], Problem] = {}
+    for problem in problems:
+        seen.setdefault((problem.file, problem.path), problem)
+    return list(seen.values())
 
 
 def _echo(item: dict, items: list[dict]) -> bool:

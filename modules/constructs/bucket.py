@@ -86,7 +86,7 @@ class FilesBucket(Construct):
     def _access_logs(self, log_bucket_name: str) -> None:
         # Server access logs can only be delivered to an SSE-S3 bucket.
         retention = _lifecycle(
-            "expire-access-logs", INCOMPLETE_UPLOAD_DAYS, expire_after_days=LOG_RETENTION_DAYS
+            "expire-access-logs", LOG_NONCURRENT_DAYS, expire_after_days=LOG_RETENTION_DAYS
         )
         logs = _hardened_bucket(self, LOGS, log_bucket_name, None, retention)
         document = log_bucket_policy(
