@@ -213,15 +213,15 @@ GOOD = '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource":
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::other/fin/*"]}]',
-            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::other/fin/*' must be arn:aws:s3:::b/<prefix>/*",
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::other/fin/*' is not one of the group's folders (arn:aws:s3:::b/fin/*)",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}]',
-            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/*' must be arn:aws:s3:::b/<prefix>/*",
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/*' is not one of the group's folders (arn:aws:s3:::b/fin/*)",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/f*n/*"]}]',
-            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/f*n/*' has a wildcard before its trailing /*",
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/f*n/*' is not one of the group's folders (arn:aws:s3:::b/fin/*)",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }},'
@@ -231,16 +231,39 @@ GOOD = '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource":
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"],'
             ' "Condition": {"StringLike": {"s3:prefix": ["*"]}}}]',
-            "template t.json.j2: statement 0: s3:prefix value '*' must be a folder ('fin/') or everything in one ('fin/*')",
+            "template t.json.j2: statement 0: s3:prefix value '*' is not one of the group's folders",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"],'
             ' "Condition": {"StringLike": {"s3:prefix": ["fi?/"]}}}]',
-            "template t.json.j2: statement 0: s3:prefix value 'fi?/' must be a folder ('fin/') or everything in one ('fin/*')",
+            "template t.json.j2: statement 0: s3:prefix value 'fi?/' is not one of the group's folders",
         ),
         (
             '[{"Sid": "R", "Effect": "Deny", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}}]',
             "template t.json.j2: statement 0: Effect must be Allow (access is denied unless a template allows it)",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/finance/*"]}]',
+            "template t.json.j2: statement 0: object resource 'arn:aws:s3:::b/finance/*' is not one of the group's folders (arn:aws:s3:::b/fin/*)",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"]}]',
+            "template t.json.j2: statement 0: list actions need exactly one StringLike (or StringEquals) s3:prefix condition",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::b"],'
+            ' "Condition": {"StringNotLike": {"s3:prefix": ["fin/*"]}}}]',
+            "template t.json.j2: statement 0: list actions need exactly one StringLike (or StringEquals) s3:prefix condition",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }},'
+            ' "Condition": {"StringLike": {"S3:Prefix": ["fin/*"]}}}]',
+            "template t.json.j2: statement 0: s3:prefix conditions only list actions; object actions are scoped by Resource",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }},'
+            ' "Condition": {"Null": "oops"}}]',
+            "template t.json.j2: statement 0: Condition must map operators to {key: [values]}",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "NotAction": ["s3:GetObject"], "Resource": ["*"]}]',

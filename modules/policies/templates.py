@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from modules.policies.check import statement_problems
+from modules.policies.check import Scope, statement_problems
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[2] / "templates" / "policies"
 SUFFIX = ".json.j2"
@@ -56,10 +56,15 @@ def render_statements(
         known = ", ".join(access_levels(directory))
         raise PolicyTemplateError(f"unknown access level {level!r}; known levels: {known}")
     name = f"{level}{SUFFIX}"
+    scope = Scope(
+        bucket_arn=bucket_arn,
+        object_arns=tuple(f"{bucket_arn}/{prefix}*" for prefix in prefixes),
+        list_prefixes=tuple(value for prefix in prefixes for value in (prefix, f"{prefix}*")),
+    )
     context = {
         "bucket_arn": bucket_arn,
-        "list_prefixes": [value for prefix in prefixes for value in (prefix, f"{prefix}*")],
-        "object_arns": [f"{bucket_arn}/{prefix}*" for prefix in prefixes],
+        "list_prefixes": list(scope.list_prefixes),
+        "object_arns": list(scope.object_arns),
         "versioned": versioned,
     }
     try:
@@ -72,7 +77,7 @@ def render_statements(
         raise PolicyTemplateError(
             f"template {name} renders invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from error
-    problems = statement_problems(statements, bucket_arn)
+    problems = statement_problems(statements, scope)
     if problems:
         raise PolicyTemplateError(f"template {name}: {'; '.join(problems)}")
     return statements
