@@ -91,6 +91,14 @@ def private_only_needs_private_folders(environment: Environment, source: Source)
         yield Problem(source.origin_of(path), "identity_pool.users_without_group", reason)
 
 
+def pool_in_region(environment: Environment, source: Source) -> Iterator[Problem]:
+    existing = environment.user_pool.existing_id
+    if existing is not None and not existing.startswith(f"{environment.region}_"):
+        path = ("user_pool", "existing_id")
+        reason = f"{existing!r} is a pool of another region than {environment.region}"
+        yield Problem(source.origin_of(path), "user_pool.existing_id", reason)
+
+
 def distinct_role_names(environment: Environment, source: Source) -> Iterator[Problem]:
     seen = {naming.default_role_name(environment): "users without a group"}
     for index, group in enumerate(environment.groups):
@@ -179,6 +187,7 @@ RULES: tuple[Rule, ...] = (
     overlapping_prefixes,
     private_folder_clash,
     private_only_needs_private_folders,
+    pool_in_region,
     distinct_role_names,
     distinct_precedence,
     renderable_policies,

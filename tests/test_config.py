@@ -132,3 +132,23 @@ def test_yaml_dates_stay_strings(write_env):
 )
 def test_field_path(loc, text):
     assert field_path(loc) == text
+
+
+def test_multi_region_kms_key_of_an_existing_bucket(write_env):
+    text = BASE.replace("bucket: {name: demo-bucket}", "bucket: {existing: shared, kms_key_arn: KEY}") + (
+        "groups: [{name: a, access: read, precedence: 1}]\n"
+    )
+    key = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    (environment,) = load_valid_environments(write_env(text.replace("KEY", key)))
+    assert environment.bucket.encrypted_with_kms
+    # a malformed key ARN: tests/bad_inputs has the wildcard and root principals; here a plain typo
+    with pytest.raises(ConfigError, match="is not a KMS key ARN"):
+        load_valid_environments(write_env(text.replace("KEY", key.replace("kms", "kmz", 1))))
+
+
+def test_quoted_yaml_boolean_is_a_group_name(write_env):
+    (environment,) = load_valid_environments(
+        write_env(BASE + "groups: [{name: 'no', access: read, precedence: 1}]")
+    )
+    assert environment.groups[0].name == "no"
+    # unquoted: tests/bad_inputs/group-name-boolean.yaml

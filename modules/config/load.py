@@ -96,6 +96,8 @@ def _problem(source: Source, item: dict) -> Problem:
         reason = "is not a known setting"
     elif item["type"] == "too_short":
         reason = "must not be empty"
+    elif item["type"] == "string_type" and isinstance(item.get("input"), bool):
+        reason += " (YAML reads unquoted yes, no, on, off, true, false as booleans: quote the value)"
     return Problem(source.origin_of(loc), field_path(loc), reason)
 
 

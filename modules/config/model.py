@@ -15,16 +15,30 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# ARNs and service names here are those of the aws partition (not aws-cn, aws-us-gov, aws-iso*).
+OTHER_PARTITIONS = re.compile(r"^(cn|us-gov|us-iso[a-z]?|eu-isoe)-")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 MAX_BUCKET_NAME = 63
-KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
-PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$")
+KMS_KEY_ARN = re.compile(r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$")
+# aws:PrincipalArn of a role session is the role's ARN; of the account root, only the root user.
+PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+POOL_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")
+RESERVED_TAGS = ("app", "environment")
 USER_POOL_ID = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
 CLIENT_ID = re.compile(r"^[0-9a-z]{1,128}$")
 # Characters that are wildcards in IAM (`*`, `?`), policy variables or Terraform
 # interpolation (`$`, `{`, `}`), or that no folder name needs.
 PREFIX_CHARACTER = re.compile(r"^[A-Za-z0-9!_.'()/-]+$")
 MAX_PRECEDENCE = 2**31 - 1
+
+
+def check_region(region: str) -> str:
+    if not REGION.match(region):
+        raise ValueError(f"{region!r} is not an AWS region like eu-west-1")
+    if OTHER_PARTITIONS.match(region):
+        raise ValueError(f"{region!r} is outside the aws partition, which is the only one supported")
+    return region
 
 
 class Frozen(BaseModel):
@@ -38,6 +52,18 @@ class Backend(Frozen):
     key: str | None = None
     region: str | None = None
     use_lockfile: bool = True
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, region: str | None) -> str | None:
+        return None if region is None else check_region(region)
+
+    @field_validator("bucket")
+    @classmethod
+    def _state_bucket(cls, bucket: str | None) -> str | None:
+        if bucket is not None and not BUCKET_NAME.match(bucket):
+            raise ValueError(f"{bucket!r} is not a valid S3 bucket name")
+        return bucket
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> Backend:
@@ -64,6 +90,8 @@ class UserPool(Frozen):
             raise ValueError("existing_id needs existing_client_id (the app client of that pool)")
         if self.existing_id is None and self.existing_client_id is not None:
             raise ValueError("existing_client_id belongs to an existing pool; give existing_id too")
+        if self.name is not None and not POOL_NAME.match(self.name):
+            raise ValueError(f"name {self.name!r} must be 1-128 letters, digits, spaces or +=,.@_-")
         if self.existing_id is not None and not USER_POOL_ID.match(self.existing_id):
             raise ValueError(
                 f"existing_id {self.existing_id!r} is not a user pool id like eu-west-1_AbCdEf123"
@@ -99,7 +127,7 @@ class Bucket(Frozen):
         if (self.name is None) == (self.existing is None):
             raise ValueError("give either name (a new bucket) or existing (an existing bucket's name)")
         name = self.bucket_name
-        if not BUCKET_NAME.match(name) or ".." in name:
+        if not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name):
             raise ValueError(
                 f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
             )
@@ -156,7 +184,12 @@ def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...]) -> None:
         raise ValueError("exempt_principals only matter with folder_guard: true")
     for principal in exempt:
         if not PRINCIPAL_ARN.match(principal):
-            raise ValueError(f"exempt principal {principal!r} is not an IAM role, user or account root ARN")
+            raise ValueError(
+                f"exempt principal {principal!r} is not an IAM role or user ARN (no wildcards; "
+                "an account root ARN would exempt only the root user)"
+            )
+    if len(set(exempt)) != len(exempt):
+        raise ValueError("exempt_principals lists a principal twice")
 
 
 def _check_prefix(prefix: str) -> str:
@@ -235,9 +268,17 @@ class Environment(Frozen):
     @field_validator("region")
     @classmethod
     def _region(cls, region: str) -> str:
-        if not REGION.match(region):
-            raise ValueError(f"{region!r} is not an AWS region like eu-west-1")
-        return region
+        return check_region(region)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(key for key in tags if key in RESERVED_TAGS or key.lower().startswith("aws:"))
+        if reserved:
+            raise ValueError(
+                f"{', '.join(reserved)}: set by groupfolders (app, environment) or by AWS (aws:)"
+            )
+        return tags
 
     @property
     def groups_by_name(self) -> tuple[Group, ...]:
