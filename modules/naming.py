@@ -19,6 +19,16 @@ def terraform_id(group_name: str) -> str:
     return "group_" + group_name.replace(".", "_")
 
 
+# The names a group's blocks take: `<terraform_id><suffix>` (group, role, policy, document, output).
+ROLE, POLICY, PERMISSIONS, ROLE_ARN_OUTPUT = "_role", "_policy", "_permissions", "_role_arn"
+GROUP_SUFFIXES = ("", ROLE, POLICY, PERMISSIONS, ROLE_ARN_OUTPUT)
+
+
+def block_names(group_name: str) -> frozenset[str]:
+    """Every Terraform name derived from a group: none may be another group's."""
+    return frozenset(terraform_id(group_name) + suffix for suffix in GROUP_SUFFIXES)
+
+
 def role_name(environment: Environment, group: Group) -> str:
     return bounded_name(f"{environment.app}-{environment.name}-{group.name}", MAX_ROLE_NAME)
 

@@ -122,7 +122,8 @@ def _addresses(stack_file: Path) -> dict[str, str]:
     """Terraform address of every block under each name checkov reports it by.
 
     Python checks name tf.json blocks `resource.<name>` / `data.<name>`, graph checks
-    `<type>.<name>`: our names are unique across types, so each maps to one address.
+    `<type>.<name>`: validation keeps our names unique across types (naming.block_names),
+    so each maps to one address.
     """
     stack = json.loads(stack_file.read_text())
     found = {}

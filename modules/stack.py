@@ -44,7 +44,7 @@ class GroupFoldersStack(TerraformStack):
             "user_pool_client_id": directory.client_id,
             "identity_pool_id": identity.pool_id,
             "bucket_name": environment.bucket.bucket_name,
-            **{f"{naming.terraform_id(name)}_role_arn": role.arn for name, role in roles.items()},
+            **{naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn for name, role in roles.items()},
         }
         for name, value in outputs.items():
             pinned(TerraformOutput(self, name, value=value), name)

@@ -50,10 +50,9 @@ def duplicate_names(environment: Environment, source: Source) -> Iterator[Proble
         if first.name.lower() == second.name.lower():
             reason = f"{second.name!r} repeats group {first.name!r}; group names are compared without case"
             yield _group_problem(source, index, "name", reason)
-        elif naming.terraform_id(first.name) == naming.terraform_id(second.name):
+        elif shared := sorted(naming.block_names(first.name) & naming.block_names(second.name)):
             reason = (
-                f"{second.name!r} and {first.name!r} share the Terraform address "
-                f"{naming.terraform_id(first.name)}; rename one"
+                f"{second.name!r} and {first.name!r} would share the Terraform name {shared[0]}; rename one"
             )
             yield _group_problem(source, index, "name", reason)
 

@@ -503,3 +503,17 @@ def test_folder_guard_closes_a_folder_to_other_group_roles_even_if_their_policy_
     assert evaluate(
         leaked, "s3:GetObject", staging_key, context, staging_policy, principal_arn=staging_analysts
     )
+
+
+def test_folder_guard_closes_listing_to_principals_outside_the_app(stacks, environments):
+    """Key names are data too: only our roles (and the exempt) may list a guarded bucket."""
+    environment, resource_policy = environments["prod"], bucket_policy(stacks["prod"])
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    bucket = f"arn:aws:s3:::{environment.bucket.bucket_name}"
+    for prefix in ("", "finance/", "private/"):
+        context = {"aws:SecureTransport": "true", "s3:prefix": prefix}
+        assert not evaluate(
+            admin, "s3:ListBucket", bucket, context, resource_policy, principal_arn=role_arn("admin")
+        )
+        exempt = environment.bucket.exempt_principals[1]
+        assert evaluate(admin, "s3:ListBucket", bucket, context, resource_policy, principal_arn=exempt)

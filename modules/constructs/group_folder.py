@@ -33,12 +33,14 @@ class GroupFolder(Construct):
                 description=f"Members of Cognito group {group.name} ({environment.name})",
                 assume_role_policy=trust.json,
             ),
-            f"{tf_id}_role",
+            tf_id + naming.ROLE,
         )
-        permissions = policy_document(self, f"{tf_id}_permissions", group_policy(environment, group, key_arn))
+        permissions = policy_document(
+            self, tf_id + naming.PERMISSIONS, group_policy(environment, group, key_arn)
+        )
         pinned(
             IamRolePolicy(self, "policy", name="folders", role=self.role.id, policy=permissions.json),
-            f"{tf_id}_policy",
+            tf_id + naming.POLICY,
         )
         pinned(
             CognitoUserGroup(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from modules.config.model import Environment, Group
-from modules.policies.check import IDENTITY_VARIABLE
+from modules.policies.check import IDENTITY_VARIABLE, LIST_ACTIONS
 from modules.policies.templates import render_statements
 
 VERSION = "2012-10-17"
@@ -95,29 +97,38 @@ def files_bucket_policy(
     """
     bucket = environment.bucket
     statements = [_tls_only(bucket.arn)]
-    if bucket.folder_guard:
-        exempt = list(bucket.exempt_principals)
-        statements += [
-            _guard(f"Guard{index}", f"{bucket.arn}/{folder}*", [role_arns[group.name], *exempt])
-            for index, (group, folder) in enumerate(_folders_by_name(environment))
-        ]
-        if environment.private_folders:
-            everyone = [*(role_arns[g.name] for g in environment.groups_by_name), exempt_role_arn, *exempt]
-            statements.append(_guard("GuardPrivate", f"{bucket.arn}/private/*", everyone))
+    if not bucket.folder_guard:
+        return _document(statements)
+    exempt = list(bucket.exempt_principals)
+    ours = [*(role_arns[g.name] for g in environment.groups_by_name), exempt_role_arn]
+    statements += [
+        _guard(_guard_sid(folder), ["s3:*"], f"{bucket.arn}/{folder}*", [role_arns[group.name], *exempt])
+        for group, folder in _folders_by_name(environment)
+    ]
+    if environment.private_folders:
+        statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket.arn}/private/*", [*ours, *exempt]))
+    # Listing shows every key name: only our roles (each limited by its own policy) may list.
+    statements.append(_guard("GuardListing", sorted(LIST_ACTIONS), bucket.arn, [*ours, *exempt]))
     return _document(statements)
+
+
+def _guard_sid(folder: str) -> str:
+    """From the folder, not its position: adding a group leaves every other Sid as it was."""
+    words = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", folder))[:40]
+    return f"Guard{words}{hashlib.sha256(folder.encode()).hexdigest()[:6]}"
 
 
 def _folders_by_name(environment: Environment) -> list[tuple[Group, str]]:
     return [(group, folder) for group in environment.groups_by_name for folder in group.folders]
 
 
-def _guard(sid: str, objects: str, allowed: list[str]) -> dict[str, Any]:
+def _guard(sid: str, actions: list[str], resource: str, allowed: list[str]) -> dict[str, Any]:
     return {
         "Sid": sid,
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
-        "Action": ["s3:*"],
-        "Resource": [objects],
+        "Action": actions,
+        "Resource": [resource],
         "Condition": {"ArnNotLike": {"aws:PrincipalArn": allowed}},
     }
 
