@@ -57,6 +57,7 @@ class ScanResult:
     passed: int
     unused: tuple[Acceptance, ...]  # acceptances that matched nothing: stale, remove them
     checkov_version: str
+    evaluated: frozenset[str] = frozenset()  # every address some check passed or failed
 
     @property
     def failed(self) -> tuple[Finding, ...]:
@@ -76,18 +77,36 @@ def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPT
     """Run checkov once over the stacks of `environments` in `outdir`."""
     stacks = outdir / "stacks"
     report = _run_checkov(stacks)
+    unparsed = report["results"].get("parsing_errors") or []
+    if unparsed:
+        raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
     addresses = {env: _addresses(stacks / env / "cdk.tf.json") for env in environments}
-    findings = [
-        _finding(item, addresses, stacks)
-        for item in report["results"]["failed_checks"]
-        if _environment(item) in addresses
-    ]
+    results = {
+        outcome: [item for item in report["results"][f"{outcome}_checks"] if _environment(item) in addresses]
+        for outcome in ("passed", "failed")
+    }
+    _require_results(environments, results)
+    findings = [_finding(item, addresses, stacks) for item in results["failed"]]
     acceptances = load_acceptances(accepted_file)
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
     used = {a for f in findings for a in acceptances if a.covers(f)}
     unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
-    passed = sum(1 for item in report["results"]["passed_checks"] if _environment(item) in addresses)
-    return ScanResult(judged, passed, unused, str(report["summary"].get("checkov_version", "")))
+    evaluated = frozenset(
+        addresses[_environment(item)].get(item["resource"], item["resource"])
+        for outcome in results.values()
+        for item in outcome
+    )
+    return ScanResult(
+        judged, len(results["passed"]), unused, str(report["summary"].get("checkov_version", "")), evaluated
+    )
+
+
+def _require_results(environments: Sequence[str], results: dict[str, list]) -> None:
+    """A stack that checkov read without a single result must not pass as clean."""
+    seen = {_environment(item) for outcome in results.values() for item in outcome}
+    silent = [env for env in environments if env not in seen]
+    if silent:
+        raise ScanError(f"checkov reported no result for: {', '.join(silent)}")
 
 
 def _run_checkov(stacks: Path) -> dict[str, Any]:

@@ -101,6 +101,7 @@ def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(example_out: Pa
     CKV_AWS_286-290/355 never look at it."""
     result = scan(broad_variant(example_out, tmp_path, as_string=True), ["dev"])
     deep = {"CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
+    assert "aws_iam_role_policy.group_analysts_policy" in result.evaluated  # looked at, yet...
     assert not deep & failed_on(result, "aws_iam_role_policy.group_analysts_policy")
 
 
@@ -139,3 +140,10 @@ def test_scan_skips_nothing_it_was_asked_for(example_out: Path, tmp_path: Path):
     shutil.copytree(example_out, tmp_path / "out")
     result = scan(tmp_path / "out", ["prod"])
     assert {f.environment for f in result.findings} == {"prod"}
+
+
+def test_a_stack_checkov_cannot_parse_fails_the_scan(tmp_path: Path):
+    (tmp_path / "stacks" / "dev").mkdir(parents=True)
+    (tmp_path / "stacks" / "dev" / "cdk.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": ')
+    with pytest.raises(ScanError, match=r"^checkov could not parse: .*dev/cdk\.tf\.json"):
+        scan(tmp_path, ["dev"])
