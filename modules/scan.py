@@ -163,9 +163,15 @@ def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], stacks:
         check_id=item["check_id"],
         check_name=item.get("check_name", ""),
         address=addresses[environment].get(resource, resource),
-        file=display_path(stacks / environment / "cdk.tf.json"),  # as a code-scanning upload expects
+        file=_uri(stacks / environment / "cdk.tf.json"),
         line=int(lines[0]),
     )
+
+
+def _uri(path: Path) -> str:
+    """Relative to the working directory (the repository, for a code-scanning upload), else file://."""
+    shown = display_path(path)
+    return Path(shown).resolve().as_uri() if Path(shown).is_absolute() else shown
 
 
 def _judge(finding: Finding, acceptances: Sequence[Acceptance]) -> Finding:

@@ -33,9 +33,15 @@ def synthesize(environments: Sequence[Environment], outdir: Path) -> None:
 
 
 def _replace(outdir: Path, staging: Path) -> None:
+    """`outdir` becomes exactly what was synthesized (the stacks asked for, and its manifest)."""
     retired = outdir.with_name(f".{outdir.name}.old")
     shutil.rmtree(retired, ignore_errors=True)
     if outdir.exists():
         outdir.rename(retired)
-    staging.rename(outdir)
+    try:
+        staging.rename(outdir)
+    except OSError:
+        if retired.exists():
+            retired.rename(outdir)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
