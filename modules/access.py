@@ -54,11 +54,22 @@ class EnvironmentAccess:
     roles: tuple[RoleAccess, ...]  # groups by name
     no_group: RoleAccess | None  # None: users in no group get no credentials
     private_folders: bool
+    role_mapping: str  # token | rules
+    ambiguous_role_resolution: str  # Deny | AuthenticatedRole
+    settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
 
     @property
     def precedence_order(self) -> tuple[RoleAccess, ...]:
         """Whose role a user in several groups receives: the first of theirs in this order."""
         return tuple(sorted(self.roles, key=lambda role: (role.precedence, role.group)))
+
+    @property
+    def ties(self) -> tuple[tuple[str, ...], ...]:
+        """Groups sharing a precedence: a member of two of them gets no preferred role (Token)."""
+        by_precedence: dict[int | None, list[str]] = {}
+        for role in self.precedence_order:
+            by_precedence.setdefault(role.precedence, []).append(str(role.group))
+        return tuple(tuple(names) for names in by_precedence.values() if len(names) > 1)
 
 
 def environment_access(environment: Environment) -> EnvironmentAccess:
@@ -80,8 +91,25 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
             naming.default_role_name(environment), None, None, None, grants(default, environment.bucket.arn)
         )
     )
+    pool, bucket = environment.identity_pool, environment.bucket
+    settings = (
+        ("role mapping", pool.role_mapping),
+        ("ambiguous role resolution", pool.ambiguous_role_resolution),
+        (
+            "folder guard",
+            f"on, exempt: {', '.join(bucket.exempt_principals)}" if bucket.folder_guard else "off",
+        ),
+        ("bucket encryption", "customer managed KMS key" if bucket.encrypted_with_kms else "SSE-S3"),
+    )
     return EnvironmentAccess(
-        environment.name, environment.bucket.bucket_name, roles, no_group, environment.private_folders
+        environment=environment.name,
+        bucket=bucket.bucket_name,
+        roles=roles,
+        no_group=no_group,
+        private_folders=environment.private_folders,
+        role_mapping=pool.role_mapping,
+        ambiguous_role_resolution=pool.ambiguous_role_resolution,
+        settings=settings,
     )
 
 

@@ -67,7 +67,11 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
             "roles": [_role_json(role) for role in access.roles],
             "users_without_group": _role_json(access.no_group) if access.no_group else None,
             "several_groups": [role.group for role in access.precedence_order],
+            "equal_precedence": [list(tie) for tie in access.ties],
+            "role_mapping": access.role_mapping,
+            "ambiguous_role_resolution": access.ambiguous_role_resolution,
             "private_folders": access.private_folders,
+            "settings": dict(access.settings),
         }
         for access in accesses
     ]
@@ -105,43 +109,57 @@ def _environment_changes(
         for subject in sorted(old.keys() | new.keys())
         for change in _grant_changes(name, subject, old.get(subject, {}), new.get(subject, {}))
     ]
+    if base is None or head is None:
+        return found
     old_order, new_order = _order(base), _order(head)
-    if base and head and old_order != new_order:
+    if old_order != new_order:
         detail = (
             f"users in several groups get the first of: {', '.join(new_order)} (was: {', '.join(old_order)})"
         )
         found.append(Change(name, "", "changed", "", (), detail))
+    before = dict(base.settings)
+    found += [
+        Change(name, "", "changed", "", (), f"{key}: {value} (was: {before.get(key)})")
+        for key, value in head.settings
+        if before.get(key) != value
+    ]
     return found
 
 
-def _subjects(access: EnvironmentAccess | None) -> dict[str, dict[str, tuple[str, ...]]]:
+Grants = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # prefix → (capabilities, actions)
+
+
+def _subjects(access: EnvironmentAccess | None) -> dict[str, Grants]:
     if access is None:
         return {}
     roles = [*access.roles, *([access.no_group] if access.no_group else [])]
-    return {role.group or NO_GROUP: {g.prefix: g.capabilities for g in role.grants} for role in roles}
+    return {
+        role.group or NO_GROUP: {g.prefix: (g.capabilities, g.actions) for g in role.grants} for role in roles
+    }
 
 
-def _order(access: EnvironmentAccess | None) -> list[str]:
-    return [str(role.group) for role in access.precedence_order] if access else []
+def _order(access: EnvironmentAccess) -> list[str]:
+    return [str(role.group) for role in access.precedence_order]
 
 
-def _grant_changes(
-    environment: str, subject: str, old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]
-) -> list[Change]:
+def _grant_changes(environment: str, subject: str, old: Grants, new: Grants) -> list[Change]:
     found = []
     for prefix in sorted(old.keys() | new.keys()):
-        before, after = set(old.get(prefix, ())), set(new.get(prefix, ()))
-        gained, lost = _ordered(after - before), _ordered(before - after)
+        (before, old_actions), (after, new_actions) = old.get(prefix, ((), ())), new.get(prefix, ((), ()))
+        gained, lost = _ordered(set(after) - set(before)), _ordered(set(before) - set(after))
         if not before:
             found.append(Change(environment, subject, "added", prefix, gained))
         elif not after:
             found.append(Change(environment, subject, "removed", prefix, lost))
-        else:
+        elif gained or lost:
             found.extend(
                 Change(environment, subject, kind, prefix, caps)
                 for kind, caps in (("widened", gained), ("narrowed", lost))
                 if caps
             )
+        elif old_actions != new_actions:  # e.g. version actions when a bucket's versioning changes
+            detail = f"actions on `{prefix}`: {', '.join(new_actions)} (was: {', '.join(old_actions)})"
+            found.append(Change(environment, subject, "changed", prefix, (), detail))
     return found
 
 

@@ -102,3 +102,56 @@ def test_changes_are_classified(accesses):
     assert Change("staging", "uploads", "added", "inbox/", ("write",)) in found
     assert changes(head, base) != found
     assert changes(head, head) == []
+
+
+def test_equal_precedence_and_rules_are_reported_as_they_resolve(write_env):
+    text = (
+        "app: demo\nregion: eu-west-1\nuser_pool: {name: p}\nbucket: {name: demo-bucket}\n"
+        "identity_pool: {allow_equal_precedence: true}\n"
+        "groups: [{name: a, access: read, precedence: 1}, {name: b, access: read, precedence: 1}]\n"
+    )
+    token = run_report("--environments", str(write_env(text)))
+    assert (
+        "  - `a`, `b` share a precedence: a member of two of them gets no preferred role, "
+        "so ambiguous role resolution applies: no credentials.\n"
+    ) in token.stdout
+    rules = run_report(
+        "--environments", str(write_env(text.replace("{allow", "{role_mapping: rules, allow")))
+    )
+    assert (
+        "get the role of the first rule that matches (`cognito:groups` Equals the group name)" in rules.stdout
+    )
+    assert "CustomRoleArn" not in rules.stdout
+
+
+def test_settings_that_change_access_are_in_the_diff(tmp_path: Path):
+    head = tmp_path / "head"
+    head.mkdir()
+    for source in EXAMPLES.glob("*.yaml"):
+        (head / source.name).write_text(
+            source.read_text().replace("folder_guard: true", "folder_guard: false")
+        )
+    (head / "prod.yaml").write_text(
+        "\\n".join(
+            line
+            for line in (head / "prod.yaml").read_text().splitlines()
+            if "exempt" not in line and "arn:" not in line
+        )
+    )
+    found = json.loads(
+        run_report(
+            "--environments",
+            str(head),
+            "--base-environments",
+            "environments",
+            "--env",
+            "prod",
+            "--format",
+            "json",
+        ).stdout
+    )
+    details = [change["detail"] for change in found]
+    assert details == [
+        "folder guard: off (was: on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
+        "arn:aws:iam::123456789012:role/aws-backup-service)"
+    ]

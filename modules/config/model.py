@@ -107,6 +107,12 @@ class IdentityPool(Frozen):
     # Two groups of equal precedence leave a member of both without a preferred role.
     allow_equal_precedence: bool = False
 
+    @property
+    def ambiguous_role_resolution(self) -> str:
+        """What Cognito does for a user whose token names no role (Token) or matches no rule
+        (Rules): `deny` denies; `private_only` must reach the default role (private folder)."""
+        return "AuthenticatedRole" if self.users_without_group == "private_only" else "Deny"
+
 
 class Bucket(Frozen):
     name: str | None = None

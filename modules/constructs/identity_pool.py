@@ -59,13 +59,6 @@ class IdentityAccess(Construct):
         """The one role attachment of the pool; Rules mapping needs every group's role."""
         environment, directory = self._environment, self._directory
         mapping_type = environment.identity_pool.role_mapping
-        # A user whose token names no role (Token) or matches no rule (Rules) is
-        # "ambiguous": Cognito then uses the default authenticated role, or denies.
-        # `deny` denies, and the default role grants nothing either way;
-        # `private_only` must reach the default role.
-        resolution = (
-            "AuthenticatedRole" if environment.identity_pool.users_without_group == "private_only" else "Deny"
-        )
         pinned(
             CognitoIdentityPoolRolesAttachment(
                 self,
@@ -76,7 +69,7 @@ class IdentityAccess(Construct):
                     CognitoIdentityPoolRolesAttachmentRoleMapping(
                         identity_provider=f"{directory.provider_name}:{directory.client_id}",
                         type=mapping_type.capitalize(),
-                        ambiguous_role_resolution=resolution,
+                        ambiguous_role_resolution=environment.identity_pool.ambiguous_role_resolution,
                         mapping_rule=_rules(environment, group_roles) if mapping_type == "rules" else None,
                     )
                 ],
