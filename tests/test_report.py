@@ -132,7 +132,7 @@ def test_settings_that_change_access_are_in_the_diff(tmp_path: Path):
             source.read_text().replace("folder_guard: true", "folder_guard: false")
         )
     (head / "prod.yaml").write_text(
-        "\\n".join(
+        "\n".join(
             line
             for line in (head / "prod.yaml").read_text().splitlines()
             if "exempt" not in line and "arn:" not in line
