@@ -11,7 +11,7 @@ from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import files_bucket_policy, group_policy, minified_size, trust_policy
+from modules.policies.documents import files_bucket_policy, group_policy, minified_size
 from modules.policies.templates import PolicyTemplateError
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
@@ -140,14 +140,6 @@ def _role_arn(name: str) -> str:
     return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"
 
 
-def trust_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
-    size = minified_size(trust_policy(limits.LONGEST_IDENTITY_POOL_ID))
-    if size > limits.TRUST_POLICY:
-        yield Problem(
-            source.file, "", f"the role trust policy is {size} characters; {limits.TRUST_POLICY_TEXT}"
-        )
-
-
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
     count = len(environment.groups)
     where = source.origin_of(("groups",))
@@ -159,8 +151,7 @@ def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
         yield Problem(
             source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
         )
-    if count > limits.GROUPS_PER_POOL:
-        yield Problem(where, "groups", f"{count} groups; {limits.GROUPS_PER_POOL_TEXT}")
+    # Cognito's 10,000 groups per pool is never reached: the role quota below is lower.
     if count + 1 > limits.ROLES_PER_ACCOUNT:
         yield Problem(
             where, "groups", f"{count + 1} roles (one per group, one for no group); {limits.ROLES_TEXT}"
@@ -190,7 +181,6 @@ RULES: tuple[Rule, ...] = (
     distinct_role_names,
     distinct_precedence,
     renderable_policies,
-    trust_policy_size,
     bucket_policy_size,
     group_counts,
 )

@@ -307,3 +307,9 @@ def test_unknown_level_names_the_known_ones():
 
 def test_partials_are_not_levels():
     assert "_list_folders" not in access_levels()
+
+
+def test_trust_policy_fits_the_role_trust_quota_with_the_longest_pool_id():
+    from modules import limits  # noqa: PLC0415
+
+    assert minified_size(trust_policy(limits.LONGEST_IDENTITY_POOL_ID)) < limits.TRUST_POLICY

@@ -66,6 +66,14 @@ def test_identity_pool_refuses_guests(testing_json):
             "aws_cognito_identity_pool",
             {"cognito_identity_providers": [{"server_side_token_check": True}]},
         )
+        # Every group role trusts the same pool (aud) and amr: with the classic (basic) flow a
+        # signed-in user could call STS for any group's role; only the enhanced flow picks it.
+        assert Testing.to_have_resource_with_properties(
+            stack, "aws_cognito_identity_pool", {"allow_classic_flow": False}
+        )
+        assert not Testing.to_have_resource_with_properties(
+            stack, "aws_cognito_identity_pool", {"allow_classic_flow": True}
+        )
 
 
 def test_every_group_has_a_cognito_group_with_its_role(testing_json):
