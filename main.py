@@ -1,4 +1,4 @@
-"""groupfolders: `python main.py [validate|synth] ...`; `cdktf synth` runs it with no arguments."""
+"""groupfolders: `python main.py [validate|synth|report|check] ...`; `cdktf synth` runs it bare."""
 
 import sys
 

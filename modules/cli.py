@@ -1,6 +1,7 @@
-"""Command line: `validate`, `synth` (the default), `report`. Exit 0 ok, 2 invalid configuration, 1 else.
+"""Command line: `validate`, `synth` (the default), `report`, `check`.
 
-Only `synth` imports cdktf and the provider bindings; `validate` and `report` stay fast.
+Exit 0 on success, 2 on invalid configuration, 1 on anything else (a finding of `check`
+included). Only `synth` and `check` import cdktf; `validate` and `report` stay fast.
 """
 
 from __future__ import annotations

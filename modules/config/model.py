@@ -114,29 +114,49 @@ class IdentityPool(Frozen):
         return "AuthenticatedRole" if self.users_without_group == "private_only" else "Deny"
 
 
+def _check_bucket_name(name: str | None) -> str | None:
+    if name is not None and (not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name)):
+        raise ValueError(f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    return name
+
+
+def _check_principal(principal: str) -> str:
+    if not PRINCIPAL_ARN.match(principal):
+        raise ValueError(
+            f"exempt principal {principal!r} is not an IAM role or user ARN (no wildcards; "
+            "an account root ARN would exempt only the root user)"
+        )
+    return principal
+
+
+def _check_key_arn(arn: str | None) -> str | None:
+    if arn is not None and not KMS_KEY_ARN.match(arn):
+        raise ValueError(f"{arn!r} is not a KMS key ARN")
+    return arn
+
+
+BucketName = Annotated[str | None, AfterValidator(_check_bucket_name)]
+PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
+
+
 class Bucket(Frozen):
-    name: str | None = None
-    existing: str | None = None
+    name: BucketName = None
+    existing: BucketName = None
     # A new bucket is versioned when this is true; for an existing one, say what it is.
     versioned: bool = True
     # New bucket: SSE-KMS with a rotated customer managed key, or SSE-S3.
     encryption: Literal["kms", "s3"] = "kms"
     # Existing bucket encrypted with a customer managed key: group roles need to use it.
-    kms_key_arn: str | None = None
+    kms_key_arn: Annotated[str | None, AfterValidator(_check_key_arn)] = None
     access_logs: bool = True
     noncurrent_version_days: int = Field(default=90, ge=1, le=3650)
     folder_guard: bool = False
-    exempt_principals: tuple[str, ...] = ()
+    exempt_principals: tuple[PrincipalArn, ...] = ()
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> Bucket:
         if (self.name is None) == (self.existing is None):
             raise ValueError("give either name (a new bucket) or existing (an existing bucket's name)")
-        name = self.bucket_name
-        if not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name):
-            raise ValueError(
-                f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
-            )
         if self.existing is not None:
             _only_for_new_bucket(self.model_fields_set)
         elif self.kms_key_arn is not None:
@@ -147,10 +167,8 @@ class Bucket(Frozen):
             )
         if self.access_logs and self.name is not None and len(self.log_bucket_name) > MAX_BUCKET_NAME:
             raise ValueError(
-                f"{name!r} is too long for its log bucket {self.log_bucket_name!r} (63 characters)"
+                f"{self.name!r} is too long for its log bucket {self.log_bucket_name!r} (63 characters)"
             )
-        if self.kms_key_arn is not None and not KMS_KEY_ARN.match(self.kms_key_arn):
-            raise ValueError(f"kms_key_arn {self.kms_key_arn!r} is not a KMS key ARN")
         _check_folder_guard(self.folder_guard, self.exempt_principals)
         return self
 
@@ -188,12 +206,6 @@ def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...]) -> None:
         )
     if exempt and not folder_guard:
         raise ValueError("exempt_principals only matter with folder_guard: true")
-    for principal in exempt:
-        if not PRINCIPAL_ARN.match(principal):
-            raise ValueError(
-                f"exempt principal {principal!r} is not an IAM role or user ARN (no wildcards; "
-                "an account root ARN would exempt only the root user)"
-            )
     if len(set(exempt)) != len(exempt):
         raise ValueError("exempt_principals lists a principal twice")
 
