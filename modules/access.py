@@ -21,6 +21,7 @@ CAPABILITIES = (
     ("write", frozenset({"s3:PutObject"})),
     ("delete", frozenset({"s3:DeleteObject"})),
 )
+CAPABILITY_NAMES = tuple(name for name, _ in CAPABILITIES)
 PRIVATE_FOLDER = "private/<identity id>/"
 
 

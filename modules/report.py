@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from modules.access import EnvironmentAccess, RoleAccess, environment_access
+from modules.access import CAPABILITY_NAMES, EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
@@ -56,7 +56,9 @@ def _json_text(data: object) -> str:
 
 
 def access_markdown(accesses: Sequence[EnvironmentAccess]) -> str:
-    return _templates().get_template("access.md.j2").render(environments=accesses)
+    return (
+        _templates().get_template("access.md.j2").render(environments=accesses, capabilities=CAPABILITY_NAMES)
+    )
 
 
 def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
@@ -164,7 +166,7 @@ def _grant_changes(environment: str, subject: str, old: Grants, new: Grants) -> 
 
 
 def _ordered(capabilities: set[str]) -> tuple[str, ...]:
-    return tuple(c for c in ("list", "read", "write", "delete") if c in capabilities)
+    return tuple(c for c in CAPABILITY_NAMES if c in capabilities)
 
 
 def changes_markdown(found: Sequence[Change]) -> str:

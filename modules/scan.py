@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from modules.config.yaml_source import display_path
+from modules.summary import stack_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
@@ -80,13 +81,13 @@ def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPT
     unparsed = report["results"].get("parsing_errors") or []
     if unparsed:
         raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
-    addresses = {env: _addresses(stacks / env / "cdk.tf.json") for env in environments}
+    addresses = {env: _addresses(stack_file(outdir, env)) for env in environments}
     results = {
         outcome: [item for item in report["results"][f"{outcome}_checks"] if _environment(item) in addresses]
         for outcome in ("passed", "failed")
     }
     _require_results(environments, results)
-    findings = [_finding(item, addresses, stacks) for item in results["failed"]]
+    findings = [_finding(item, addresses, outdir) for item in results["failed"]]
     acceptances = load_acceptances(accepted_file)
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
     used = {a for f in findings for a in acceptances if a.covers(f)}
@@ -154,7 +155,7 @@ def _addresses(stack_file: Path) -> dict[str, str]:
     return found
 
 
-def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], stacks: Path) -> Finding:
+def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], outdir: Path) -> Finding:
     environment = _environment(item)
     resource = item["resource"]
     lines = item.get("file_line_range") or [0]
@@ -163,7 +164,7 @@ def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], stacks:
         check_id=item["check_id"],
         check_name=item.get("check_name", ""),
         address=addresses[environment].get(resource, resource),
-        file=_uri(stacks / environment / "cdk.tf.json"),
+        file=_uri(stack_file(outdir, environment)),
         line=int(lines[0]),
     )
 

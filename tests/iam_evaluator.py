@@ -144,6 +144,24 @@ def _one_or_list(values: list[str]) -> str | list[str]:
 # --- evaluation (principalmapper)
 
 
+def stack_references(stack: Mapping[str, Any]) -> dict[str, str]:
+    """Values for the Terraform references in policies (known only at apply time): any
+    identity pool id, key and account will do; role ARNs follow from the role names."""
+    roles = stack["resource"]["aws_iam_role"]
+    bucket = stack["output"]["bucket_name"]["value"]
+    return {
+        "aws_cognito_identity_pool.identities.id": "eu-west-1:00000000-0000-4000-8000-000000000000",
+        "aws_kms_key.files_key.arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000",
+        "data.aws_caller_identity.current.account_id": ACCOUNT,
+        "aws_s3_bucket.files.arn": f"arn:aws:s3:::{bucket}",
+        **{f"aws_iam_role.{resource}.arn": role_arn(body["name"]) for resource, body in roles.items()},
+    }
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
 def evaluate(
     policy: Mapping[str, Any],
     action: str,

@@ -17,7 +17,7 @@ from modules import naming
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.validation import load_valid_environments
-from tests.iam_evaluator import ACCOUNT, evaluate, iam_document
+from tests.iam_evaluator import evaluate, iam_document, stack_references
 
 LEVELS = ["list", "read", "write", "readwrite", "readwrite-nodelete"]
 PROBLEM = re.compile(r"^\S+\.yaml: [\w.\[\]]+: \S.*$")
@@ -57,12 +57,9 @@ def synthesized_policies(environment: Environment) -> dict[str, dict[str, Any]]:
     from modules.stack import GroupFoldersStack  # noqa: PLC0415
 
     stack = json.loads(Testing.synth(GroupFoldersStack(Testing.app(), environment)))
-    references = {
-        "aws_kms_key.files_key.arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000"
-    }
-    documents = stack["data"]["aws_iam_policy_document"]
+    documents, references = stack["data"]["aws_iam_policy_document"], stack_references(stack)
     return {
-        group.name: iam_document(documents[f"{naming.terraform_id(group.name)}_permissions"], references)
+        group.name: iam_document(documents[naming.terraform_id(group.name) + naming.PERMISSIONS], references)
         for group in environment.groups
     }
 

@@ -26,12 +26,11 @@ from modules.access import EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
-from tests.iam_evaluator import ACCOUNT, evaluate, iam_document, lint, lint_rules
+from tests.iam_evaluator import evaluate, iam_document, lint, lint_rules, role_arn, stack_references
 
 ENVIRONMENTS = ("dev", "prod", "staging")
 IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"  # the caller's identity id
 OTHER_IDENTITY = "eu-west-1:99999999-8888-4777-8666-555555555555"
-KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-4000-8000-000000000000"
 OBJECT_ACTIONS = (
     "s3:GetObject",
     "s3:PutObject",
@@ -108,28 +107,10 @@ def reference_name(reference: str, kind: str) -> str:
     return head.removeprefix(f"{kind}.")
 
 
-def references(stack: dict[str, Any]) -> dict[str, str]:
-    """Values for the Terraform references in policies (known only at apply time): any
-    identity pool id, key and account will do; role ARNs follow from the role names."""
-    roles = stack["resource"]["aws_iam_role"]
-    bucket = stack["output"]["bucket_name"]["value"]
-    return {
-        "aws_cognito_identity_pool.identities.id": "eu-west-1:00000000-0000-4000-8000-000000000000",
-        "aws_kms_key.files_key.arn": KEY_ARN,
-        "data.aws_caller_identity.current.account_id": ACCOUNT,
-        "aws_s3_bucket.files.arn": f"arn:aws:s3:::{bucket}",
-        **{f"aws_iam_role.{resource}.arn": role_arn(body["name"]) for resource, body in roles.items()},
-    }
-
-
-def role_arn(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
-
-
 def document(stack: dict[str, Any], reference: str) -> dict[str, Any]:
     """The AWS JSON of the policy document data source that `reference` points to."""
     name = reference_name(reference, "data.aws_iam_policy_document")
-    return iam_document(stack["data"]["aws_iam_policy_document"][name], references(stack))
+    return iam_document(stack["data"]["aws_iam_policy_document"][name], stack_references(stack))
 
 
 def role_policy(stack: dict[str, Any], role_resource: str) -> dict[str, Any]:
@@ -374,7 +355,7 @@ def test_iam_document_writes_policy_variables_and_resolves_references():
 def all_documents(stacks: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
     for env, stack in stacks.items():
         for name, block in stack["data"]["aws_iam_policy_document"].items():
-            yield f"{env}/{name}", iam_document(block, references(stack))
+            yield f"{env}/{name}", iam_document(block, stack_references(stack))
 
 
 def test_every_policy_is_a_linted_document(stacks):
@@ -451,7 +432,7 @@ def test_lint_catches_a_broken_synthesized_policy(stacks):
     block = copy.deepcopy(stacks["dev"]["data"]["aws_iam_policy_document"]["group_analysts_permissions"])
     listing = next(s for s in block["statement"] if "condition" in s)
     listing["actions"].append("s3:GetObject")
-    issues = {f.issue for f in lint(iam_document(block, references(stacks["dev"])))}
+    issues = {f.issue for f in lint(iam_document(block, stack_references(stacks["dev"])))}
     assert {"RESOURCE_MISMATCH", "UNKNOWN_CONDITION_FOR_ACTION"} <= issues, issues
 
 

@@ -45,10 +45,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+def _check_bucket_name(name: str | None) -> str | None:
+    if name is not None and (not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name)):
+        raise ValueError(f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    return name
+
+
+BucketName = Annotated[str | None, AfterValidator(_check_bucket_name)]
+
+
 class Backend(Frozen):
     type: Literal["local", "s3"] = "local"
     path: str | None = None
-    bucket: str | None = None
+    bucket: BucketName = None
     key: str | None = None
     region: str | None = None
     use_lockfile: bool = True
@@ -57,13 +66,6 @@ class Backend(Frozen):
     @classmethod
     def _region(cls, region: str | None) -> str | None:
         return None if region is None else check_region(region)
-
-    @field_validator("bucket")
-    @classmethod
-    def _state_bucket(cls, bucket: str | None) -> str | None:
-        if bucket is not None and not BUCKET_NAME.match(bucket):
-            raise ValueError(f"{bucket!r} is not a valid S3 bucket name")
-        return bucket
 
     @model_validator(mode="after")
     def _fields_of_type(self) -> Backend:
@@ -114,12 +116,6 @@ class IdentityPool(Frozen):
         return "AuthenticatedRole" if self.users_without_group == "private_only" else "Deny"
 
 
-def _check_bucket_name(name: str | None) -> str | None:
-    if name is not None and (not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name)):
-        raise ValueError(f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
-    return name
-
-
 def _check_principal(principal: str) -> str:
     if not PRINCIPAL_ARN.match(principal):
         raise ValueError(
@@ -135,7 +131,6 @@ def _check_key_arn(arn: str | None) -> str | None:
     return arn
 
 
-BucketName = Annotated[str | None, AfterValidator(_check_bucket_name)]
 PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
 
 

@@ -102,8 +102,11 @@ def _prefix_values(condition: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _list_problems(resources: list[str], condition: dict[str, Any], scope: Scope) -> list[str]:
-    problems = [f"list actions must name the bucket {scope.bucket_arn!r}, not {r!r}" for r in resources]
-    problems = [p for p, r in zip(problems, resources, strict=True) if r != scope.bucket_arn]
+    problems = [
+        f"list actions must name the bucket {scope.bucket_arn!r}, not {r!r}"
+        for r in resources
+        if r != scope.bucket_arn
+    ]
     tests = _prefix_values(condition)
     if not tests or len(condition) != 1 or len(tests) != 1 or tests[0][0] not in PREFIX_OPERATORS:
         return [*problems, "list actions need exactly one StringLike (or StringEquals) s3:prefix condition"]

@@ -31,27 +31,24 @@ def group_policy(environment: Environment, group: Group, key_arn: str | None = N
     bucket's KMS key (`key_arn`) as far as those need it."""
     statements = _named("Group", _render(environment, group.access, group.folders))
     statements += private_folder_statements(environment)
-    return _document(statements + kms_statements(environment, statements, key_arn))
+    return _with_key(environment, statements, key_arn)
 
 
-def kms_statements(
-    environment: Environment, statements: list[dict[str, Any]], key_arn: str | None
-) -> list[dict[str, Any]]:
-    """SSE-KMS: reading needs kms:Decrypt, writing kms:GenerateDataKey (and Decrypt for
-    multipart uploads); only through S3 in this region, never the key directly."""
+def _with_key(environment: Environment, statements: list[dict[str, Any]], key_arn: str | None) -> Document:
+    """`statements`, plus what SSE-KMS needs for them: reading kms:Decrypt, writing
+    kms:GenerateDataKey (and Decrypt for multipart uploads); only through S3 in this region."""
     actions = {action for statement in statements for action in statement["Action"]}
     needed = [kms for kms, s3 in KMS_NEEDS if actions & s3]
     if key_arn is None or not needed:
-        return []
-    return [
-        {
-            "Sid": "UseBucketKeyThroughS3",
-            "Effect": "Allow",
-            "Action": needed,
-            "Resource": [key_arn],
-            "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{environment.region}.amazonaws.com"]}},
-        }
-    ]
+        return _document(statements)
+    use_key = {
+        "Sid": "UseBucketKeyThroughS3",
+        "Effect": "Allow",
+        "Action": needed,
+        "Resource": [key_arn],
+        "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{environment.region}.amazonaws.com"]}},
+    }
+    return _document([*statements, use_key])
 
 
 def private_folder_statements(environment: Environment) -> list[dict[str, Any]]:
@@ -65,8 +62,7 @@ def no_group_policy(environment: Environment, key_arn: str | None = None) -> Doc
     """The default authenticated role's policy; None when it grants nothing."""
     if environment.identity_pool.users_without_group == "deny" or not environment.private_folders:
         return None
-    statements = private_folder_statements(environment)
-    return _document(statements + kms_statements(environment, statements, key_arn))
+    return _with_key(environment, private_folder_statements(environment), key_arn)
 
 
 def trust_policy(identity_pool_id: str) -> Document:
