@@ -8,6 +8,7 @@ not from the config.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modules import naming
@@ -53,6 +54,11 @@ class EnvironmentAccess:
     role_mapping: str  # token | rules
     ambiguous_role_resolution: str  # Deny | AuthenticatedRole
     settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
+    folder_guard_exempt: tuple[str, ...] | None  # None: no folder guard
+    lifecycle: tuple[tuple[str, str], ...]  # what decides whether users or objects survive a change
+
+    def role(self, group: str) -> RoleAccess:
+        return next(role for role in self.roles if role.group == group)
 
     @property
     def precedence_order(self) -> tuple[RoleAccess, ...]:
@@ -68,8 +74,9 @@ class EnvironmentAccess:
         return tuple(tuple(names) for names in by_precedence.values() if len(names) > 1)
 
 
-def environment_access(environment: Environment) -> EnvironmentAccess:
-    documents = environment_documents(environment, placeholder_references(environment))
+def environment_access(environment: Environment, templates: Path | None = None) -> EnvironmentAccess:
+    """`templates`: the access levels' directory the documents are rendered with."""
+    documents = environment_documents(environment, placeholder_references(environment), templates)
     bucket_arn = environment.bucket.arn
     roles = tuple(
         RoleAccess(
@@ -95,7 +102,9 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
             "folder guard",
             f"on, exempt: {', '.join(bucket.exempt_principals)}" if bucket.folder_guard else "off",
         ),
-        ("bucket encryption", "customer managed KMS key" if bucket.encrypted_with_kms else "SSE-S3"),
+        ("bucket", f"{'new' if bucket.name is not None else 'existing'} {bucket.bucket_name}"),
+        ("bucket encryption", _encryption(environment)),
+        ("user pool", _user_pool(environment)),
     )
     return EnvironmentAccess(
         environment=environment.name,
@@ -106,7 +115,29 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
         role_mapping=pool.role_mapping,
         ambiguous_role_resolution=pool.ambiguous_role_resolution,
         settings=settings,
+        folder_guard_exempt=bucket.exempt_principals if bucket.folder_guard else None,
+        lifecycle=(
+            ("user pool deletion protection", "on" if environment.user_pool.deletion_protection else "off"),
+        )
+        if environment.user_pool.name is not None
+        else (),
     )
+
+
+def _encryption(environment: Environment) -> str:
+    bucket = environment.bucket
+    if not bucket.encrypted_with_kms:
+        return "SSE-S3"
+    return (
+        f"SSE-KMS with key {bucket.kms_key_arn}" if bucket.kms_key_arn else "SSE-KMS with a key created here"
+    )
+
+
+def _user_pool(environment: Environment) -> str:
+    pool = environment.user_pool
+    if pool.name is not None:
+        return f"new {pool.name}"
+    return f"existing {pool.existing_id} (app client {pool.existing_client_id})"
 
 
 def grants(document: Document, bucket_arn: str) -> tuple[FolderGrant, ...]:

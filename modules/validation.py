@@ -18,8 +18,13 @@ from modules.policies.references import placeholder_references
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
 
-def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files."""
+def load_valid_environments(
+    directory: Path, names: Sequence[str] = (), templates: Path | None = None
+) -> tuple[Environment, ...]:
+    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+
+    `templates`: the access levels' directory (None: this project's templates/policies/).
+    """
     environments: list[Environment] = []
     problems: list[Problem] = []
     for path in environment_files(directory, names):
@@ -29,6 +34,7 @@ def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple
             problems.extend(error.problems)
             continue
         found = [problem for rule in RULES for problem in rule(environment, source)]
+        found += document_sizes(environment, source, templates)
         problems.extend(found)
         if not found:
             environments.append(environment)
@@ -109,10 +115,10 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
         seen.setdefault(name, f"group {group.name!r}")
 
 
-def document_sizes(environment: Environment, source: Source) -> Iterator[Problem]:
+def document_sizes(environment: Environment, source: Source, templates: Path | None) -> Iterator[Problem]:
     """The documents the stack will emit, measured with references of realistic size."""
     try:
-        documents = environment_documents(environment, placeholder_references(environment))
+        documents = environment_documents(environment, placeholder_references(environment), templates)
     except GroupTemplateErrors as error:
         for index, group in enumerate(environment.groups):
             if group.name in error.by_group:
@@ -174,6 +180,5 @@ RULES: tuple[Rule, ...] = (
     pool_in_region,
     distinct_role_names,
     distinct_precedence,
-    document_sizes,
     group_counts,
 )

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modules.policies.actions import LIST_ACTIONS, kms_needs
@@ -30,6 +31,7 @@ class RoleScope:
     region: str
     key_arn: str | None  # the bucket's customer managed key; None with SSE-S3
     private_folders: bool
+    templates: Path | None = None  # the access levels' directory; None: templates/policies/
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,13 @@ def _literal(value: str) -> str:
 
 
 def _render(scope: RoleScope, level: str, folders: tuple[str, ...]) -> list[dict[str, Any]]:
-    return render_statements(level, bucket_arn=scope.bucket_arn, folders=folders, versioned=scope.versioned)
+    return render_statements(
+        level,
+        bucket_arn=scope.bucket_arn,
+        folders=folders,
+        versioned=scope.versioned,
+        directory=scope.templates,
+    )
 
 
 def _named(prefix: str, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from modules.config.model import Environment
 from modules.policies.documents import (
@@ -40,8 +41,11 @@ class GroupTemplateErrors(Exception):
         super().__init__("; ".join(f"{group}: {reason}" for group, reason in self.by_group.items()))
 
 
-def environment_documents(environment: Environment, references: References) -> EnvironmentDocuments:
-    scope = role_scope(environment, references)
+def environment_documents(
+    environment: Environment, references: References, templates: Path | None = None
+) -> EnvironmentDocuments:
+    """`templates`: the directory of access levels (None: this project's templates/policies/)."""
+    scope = role_scope(environment, references, templates)
     policies: dict[str, Document] = {}
     errors: dict[str, str] = {}
     for group in environment.groups_by_name:
@@ -63,13 +67,14 @@ def environment_documents(environment: Environment, references: References) -> E
     )
 
 
-def role_scope(environment: Environment, references: References) -> RoleScope:
+def role_scope(environment: Environment, references: References, templates: Path | None) -> RoleScope:
     return RoleScope(
         bucket_arn=references.bucket_arn,
         versioned=environment.bucket.versioned,
         region=environment.region,
         key_arn=references.key_arn,
         private_folders=environment.private_folders,
+        templates=templates,
     )
 
 
