@@ -23,7 +23,7 @@ STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 PREFIX_OPERATORS = frozenset({"StringLike", "StringEquals"})
 # The only policy variable we emit: the caller's identity id, for private/<id>/.
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
-SID = re.compile(r"^[A-Za-z0-9]+$")
+SID = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _problems(statement: Any, scope: Scope) -> list[str]:
         return [shape]
     actions, resources, condition = statement["Action"], statement["Resource"], statement.get("Condition", {})
     problems = []
-    if not SID.match(str(statement.get("Sid", ""))):
+    if not SID.fullmatch(str(statement.get("Sid", ""))):
         problems.append("Sid must be letters and digits")
     if statement.get("Effect") != "Allow":
         problems.append("Effect must be Allow (access is denied unless a template allows it)")
