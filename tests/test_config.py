@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from modules.config.load import field_path
 from modules.errors import ConfigError
@@ -152,3 +153,81 @@ def test_quoted_yaml_boolean_is_a_group_name(write_env):
     )
     assert environment.groups[0].name == "no"
     # unquoted: tests/bad_inputs/group-name-boolean.yaml
+
+
+def _valid_document() -> dict:
+    return {
+        "app": "demo",
+        "region": "eu-west-1",
+        "user_pool": {"name": "demo-pool"},
+        "bucket": {"name": "demo-bucket"},
+        "groups": [{"name": "analysts", "access": "read", "precedence": 1}],
+    }
+
+
+GUARD = {"name": "demo-bucket", "folder_guard": True}
+
+
+def _filled(value: object, suffix: str) -> object:
+    """`value` with every `{x}` in its keys and strings replaced by `suffix`."""
+    if isinstance(value, dict):
+        return {_filled(k, suffix): _filled(v, suffix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, suffix) for item in value]
+    return value.replace("{x}", suffix) if isinstance(value, str) else value
+
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        ({"groups": [{"name": "analysts{x}", "access": "read", "precedence": 1}]}, "groups[0].name"),
+        ({"app": "demo{x}"}, "app"),
+        ({"region": "eu-west-1{x}"}, "region"),
+        ({"bucket": {"name": "demo-bucket{x}"}}, "bucket.name"),
+        ({"bucket": {"existing": "demo-bucket{x}"}}, "bucket.existing"),
+        (
+            {"bucket": {**GUARD, "exempt_principals": ["arn:aws:iam::123456789012:role/d{x}"]}},
+            "bucket.exempt_principals[0]",
+        ),
+        ({"bucket": {"existing": "demo-bucket", "kms_key_arn": KEY + "{x}"}}, "bucket.kms_key_arn"),
+        ({"user_pool": {"name": "demo-pool{x}"}}, "user_pool"),
+        ({"user_pool": {"existing_id": "eu-west-1_Ab{x}", "existing_client_id": "abc"}}, "user_pool"),
+        ({"user_pool": {"existing_id": "eu-west-1_Ab", "existing_client_id": "abc{x}"}}, "user_pool"),
+        ({"backend": {"type": "s3", "bucket": "state{x}", "key": "k"}}, "backend.bucket"),
+        (
+            {"backend": {"type": "s3", "bucket": "state", "key": "k", "region": "eu-west-1{x}"}},
+            "backend.region",
+        ),
+        ({"bucket": {"name": "demo-bucket", "shared_with": ["two{x}"]}}, "bucket.shared_with[0]"),
+        ({"tags": {"owner{x}": "me"}}, "tags"),
+        ({"tags": {"owner": "me{x}"}}, "tags.owner"),
+        (
+            {"groups": [{"name": "analysts", "access": "read", "precedence": 1, "prefixes": ["a{x}/"]}]},
+            "groups[0].prefixes[0]",
+        ),
+    ],
+)
+def test_a_trailing_newline_fails_every_pattern(tmp_path: Path, override: dict, path: str):
+    """`$` lets a trailing newline through; every pattern is a full match. Without it, valid."""
+
+    def document(suffix: str) -> str:
+        return yaml.safe_dump(_filled({**_valid_document(), **override}, suffix))
+
+    (tmp_path / "test.yaml").write_text(document(""))
+    assert load_valid_environments(tmp_path)
+    (tmp_path / "test.yaml").write_text(document("\n"))
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [p.path for p in caught.value.problems] == [path]
+
+
+def test_a_trailing_newline_in_the_environment_file_name_fails(tmp_path: Path):
+    (tmp_path / "dev\n.yaml").write_text(yaml.safe_dump(_valid_document()))
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [p.reason for p in caught.value.problems] == [
+        "environment name 'dev\\n' must be 1-32 of a-z, 0-9, '-', starting with a letter"
+    ]
