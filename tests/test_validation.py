@@ -116,8 +116,9 @@ def test_each_folder_is_paired_with_the_earliest_folder_it_overlaps():
 
 
 def test_a_name_repeated_three_times_is_reported_once_per_repeat(write_env):
+    names = enumerate(["a", "A", "a"])
     text = groups(
-        *(f"{{name: {name}, access: read, precedence: {i}}}" for i, name in enumerate(["a", "A", "a"]))
+        *(f"{{name: {name}, access: read, precedence: {i}, prefixes: [p{i}/]}}" for i, name in names)
     )
     assert problems_of(write_env(text)) == [
         "groups[1].name: 'A' repeats group 'a'; group names are compared without case",
