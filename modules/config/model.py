@@ -344,7 +344,7 @@ class Group(Frozen):
         min_length=1,
         description="folders the group owns; each ends in `/`; "
         "no folder may contain another or differ from it only in case",
-        json_schema_extra={"default_text": "[<name>/]"},
+        json_schema_extra={"default_text": "`[<name>/]`"},
     )
 
     @field_validator("name")
