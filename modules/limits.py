@@ -10,10 +10,22 @@ LONGEST_IDENTITY_POOL_ID = "ap-southeast-5:" + "f" * 8 + "-ffff-ffff-ffff-" + "f
 RULES_PER_PROVIDER = 25
 RULES_TEXT = "Amazon Cognito allows 25 role-mapping rules per identity provider (not adjustable)"
 
-ROLES_PER_ACCOUNT = 1_000
-ROLES_TEXT = (
-    "IAM allows 1,000 roles per account (default quota), and other stacks in the same account count too"
-)
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entities
+ROLES_PER_ACCOUNT = 1_000  # default quota
+MAX_ROLES_PER_ACCOUNT = 5_000  # the most Service Quotas grants
+
+
+def roles_text(quota: int) -> str:
+    """What a role count over `quota` is told: the quota, its source, and how to raise it."""
+    where = "default quota" if quota == ROLES_PER_ACCOUNT else "limits.iam_roles_per_account"
+    text = f"IAM allows {quota:,} roles per account ({where}), and other stacks in the same account count too"
+    if quota < MAX_ROLES_PER_ACCOUNT:
+        text += (
+            "; to go further, raise IAM's 'Roles per account' in Service Quotas "
+            f"(up to {MAX_ROLES_PER_ACCOUNT:,}) and set limits.iam_roles_per_account"
+        )
+    return text
+
 
 BUCKET_POLICY = 20 * 1024
 BUCKET_POLICY_TEXT = "S3 allows 20 KB (20,480 bytes) of bucket policy"

@@ -100,3 +100,16 @@ def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch,
         == f"  {tmp_path}/envs/t.yaml: groups[0].access: template team.json.j2{sep}{reason}"
     )
     assert not outdir.exists()
+
+
+ACROSS = sorted(p for p in (BAD_INPUTS / "across").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", ACROSS, ids=lambda p: p.name)
+def test_environments_that_clash_give_their_errors(case: Path):
+    """Each directory under across/ holds environments valid alone that clash with each other."""
+    want = sorted(line for file in sorted(case.glob("*.yaml")) for line in expected(file))
+    assert want, f"{case.name} has no '# expect:' line"
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(case)
+    assert sorted(str(problem) for problem in caught.value.problems) == want

@@ -18,8 +18,10 @@ MODULES = PROJECT / "modules"
 STAGES: dict[str, int] = {
     "errors": 0,
     "config": 1,
-    "limits": 2,
+    "limits": 0,
     "naming": 2,
+    "folders": 2,
+    "across_environments": 3,
     "policies": 3,
     "access_model": 4,
     "validation": 4,

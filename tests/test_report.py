@@ -291,8 +291,8 @@ def test_an_unknown_ref_is_a_configuration_error(tmp_path: Path):
             ],
         ),
         (
-            ("dev.yaml", "name: acme-groupfolders-dev", "name: acme-groupfolders-prod"),
-            ["- **widened**: bucket: new acme-groupfolders-prod (was: new acme-groupfolders-dev)\n"],
+            ("dev.yaml", "name: acme-groupfolders-dev", "name: acme-groupfolders-dev2"),
+            ["- **widened**: bucket: new acme-groupfolders-dev2 (was: new acme-groupfolders-dev)\n"],
         ),
         (
             ("dev.yaml", "users_without_group: private_only", "users_without_group: deny"),

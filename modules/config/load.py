@@ -43,6 +43,9 @@ def load_environment(path: Path) -> tuple[Environment, Source]:
             [Problem(source.origin_of(("name",)), "name", f"is the file name ({path.stem}); remove it")]
         )
     document = {"name": path.stem, **source.document}
+    keys = list(_non_text_keys(source, document, ()))
+    if keys:
+        raise ConfigError(keys)
     problems: list[Problem] = []
     try:
         # JSON mode: strict types, and YAML lists become the model's tuples.
@@ -69,6 +72,23 @@ def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Pro
     elif isinstance(value, str) and (found := TERRAFORM_TEMPLATE.search(value)):
         reason = f"{value!r} contains {found.group()!r}, which Terraform would evaluate; remove it"
         yield Problem(source.origin_of(path), field_path(path), reason)
+
+
+def _non_text_keys(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
+    """JSON would turn a key read as null, a boolean or a number into text: `null:` a tag "null"."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                reason = (
+                    f"key {json.dumps(key)} is not text: YAML reads an unquoted null, ~, true, false "
+                    "or number as a value; quote it"
+                )
+                yield Problem(source.origin_of(path), field_path(path), reason)
+            else:
+                yield from _non_text_keys(source, item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_text_keys(source, item, (*path, index))
 
 
 def _first_per_field(problems: list[Problem]) -> list[Problem]:

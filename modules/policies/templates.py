@@ -23,6 +23,12 @@ class PolicyTemplateError(Exception):
 def access_levels(directory: Path | None = None) -> tuple[str, ...]:
     """Every level a group may name; files starting with `_` are partials."""
     directory = directory or TEMPLATE_DIRECTORY
+    # Listed once per change of the directory, not once per group: one stat instead of a listing.
+    return _levels(directory, directory.stat().st_mtime_ns)
+
+
+@cache
+def _levels(directory: Path, _modified: int) -> tuple[str, ...]:
     return tuple(
         sorted(
             p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_")
