@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.report import report
@@ -45,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
         command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
+        command.add_argument(
+            "--allow-extends-outside",
+            action="store_true",
+            help="let `extends` read files outside the environments directory",
+        )
         if name in ("synth", "check"):
             command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
         if name == "check":
@@ -66,8 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = arguments.command or "synth"
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
+    outside = getattr(arguments, "allow_extends_outside", False)
     try:
-        environments = load_valid_environments(environments_dir, names)
+        environments = load_valid_environments(environments_dir, names, extends_outside=outside)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
@@ -75,13 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = None if arguments.base_environments is None else _base(arguments.base_environments, names)
             print(report(environments, base, arguments.format), end="")
             return 0
+        acceptances = load_acceptances(ACCEPTED) if command == "check" else ()  # refused before synthesis
         outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
         from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
         from modules.synth import synthesize  # noqa: PLC0415
 
         synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return _check(environments, outdir, arguments.report_dir) if command == "check" else 0
+        return _check(environments, acceptances, outdir, arguments.report_dir) if command == "check" else 0
     except ScanError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -103,8 +111,10 @@ def _base(directory: Path, names: Sequence[str]) -> tuple[Environment, ...]:
     return load_valid_environments(directory, present)
 
 
-def _check(environments: Sequence[Environment], outdir: Path, report_dir: Path) -> int:
-    result = scan(outdir, [environment.name for environment in environments])
+def _check(
+    environments: Sequence[Environment], acceptances: Sequence[Acceptance], outdir: Path, report_dir: Path
+) -> int:
+    result = scan(outdir, [environment.name for environment in environments], acceptances)
     print(table(result))
     as_json, as_sarif = write_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")

@@ -17,13 +17,18 @@ from modules.policies.templates import PolicyTemplateError
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
 
-def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files."""
+def load_valid_environments(
+    directory: Path, names: Sequence[str] = (), *, extends_outside: bool = False
+) -> tuple[Environment, ...]:
+    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+
+    `extends_outside`: let `extends` name files outside `directory` (--allow-extends-outside).
+    """
     environments: list[Environment] = []
     problems: list[Problem] = []
     for path in environment_files(directory, names):
         try:
-            environment, source = load_environment(path)
+            environment, source = load_environment(path, extends_outside=extends_outside)
         except ConfigError as error:
             problems.extend(error.problems)
             continue
