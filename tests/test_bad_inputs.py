@@ -85,8 +85,17 @@ def load_all_problems(directory: Path = BAD_INPUTS) -> list[str]:
             '[{"Sid": "R", "Effect": "Allow", "Action": ["*"], "Resource": ["*"]}]',
             "statement 0: action '*' is not in the allow list of S3 folder actions",
         ),
+        (
+            "{{ cycler.__init__.__globals__ }}",
+            "does not render: access to attribute '__init__' of 'type' object is unsafe.",
+        ),
+        (
+            '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}},'
+            ' {"Sid": "R", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": {{ object_arns | json }}}]',
+            "statement 1: Sid 'R' repeats statement 0; give each its own",
+        ),
     ],
-    ids=["invalid-json", "s3-wildcard-action", "wildcard-action"],
+    ids=["invalid-json", "s3-wildcard-action", "wildcard-action", "python-objects", "duplicate-sid"],
 )
 def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch, capsys, template, reason):
     """A team's template (here `team.json.j2`) that is broken: exit 2, the template named, nothing written."""
