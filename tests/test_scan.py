@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,23 @@ def test_a_finding_without_acceptance_fails_the_gate(example_out: Path, tmp_path
     assert [(f.environment, f.check_id) for f in result.failed] == [("dev", "CKV_GF_3")]
 
 
-def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(example_out: Path, tmp_path: Path):
-    """CKV_GF_3 is accepted for dev only: the same finding in prod fails the gate."""
+def prod_changed(example_out: Path, tmp_path: Path, change: Callable[[dict], None]) -> Path:
+    """A copy of the examples' output whose prod stack `change` edited in place."""
     shutil.copytree(example_out, tmp_path / "out")
     stack = load_stack(example_out, "prod")
-    attachment = stack["resource"]["aws_cognito_identity_pool_roles_attachment"]["identities_roles"]
-    attachment["role_mapping"][0]["ambiguous_role_resolution"] = "AuthenticatedRole"
+    change(stack)
     (tmp_path / "out" / "stacks" / "prod" / "cdk.tf.json").write_text(json.dumps(stack))
-    result = scan(tmp_path / "out", ENVIRONMENTS, ACCEPTANCES)
+    return tmp_path / "out"
+
+
+def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(example_out: Path, tmp_path: Path):
+    """CKV_GF_3 is accepted for dev only: the same finding in prod fails the gate."""
+
+    def authenticated_role(stack: dict) -> None:
+        attachment = stack["resource"]["aws_cognito_identity_pool_roles_attachment"]["identities_roles"]
+        attachment["role_mapping"][0]["ambiguous_role_resolution"] = "AuthenticatedRole"
+
+    result = scan(prod_changed(example_out, tmp_path, authenticated_role), ENVIRONMENTS, ACCEPTANCES)
     judged = [
         (f.environment, f.check_id, f.accepted is not None)
         for f in result.findings
@@ -69,6 +79,20 @@ def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(example_o
     ]
     assert judged == [("dev", "CKV_GF_3", True), ("prod", "CKV_GF_3", False)]
     assert [(f.environment, f.check_id) for f in result.failed] == [("prod", "CKV_GF_3")]
+
+
+def test_an_identity_pool_allowing_guests_fails_the_gate(example_out: Path, tmp_path: Path):
+    """checkov's built-in CKV_AWS_366 guards this (our CKV_GF_4 duplicated it; see checks/README.md)."""
+
+    def allow_guests(stack: dict) -> None:
+        stack["resource"]["aws_cognito_identity_pool"]["identities"]["allow_unauthenticated_identities"] = (
+            True
+        )
+
+    result = scan(prod_changed(example_out, tmp_path, allow_guests), ["prod"], ACCEPTANCES)
+    assert [(f.check_id, f.address) for f in result.failed] == [
+        ("CKV_AWS_366", "aws_cognito_identity_pool.identities")
+    ]
 
 
 def test_an_acceptance_that_matches_nothing_is_reported(example_out: Path, tmp_path: Path):
