@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from modules.config.load import validation_problems
 from modules.config.yaml_source import Source, display_path, read_yaml
@@ -21,29 +21,28 @@ CHECK_ID = re.compile(r"CKV2?_[A-Z0-9]+_[0-9]+")
 ADDRESS = re.compile(r"(data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+")
 
 
+def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+CheckId = Annotated[StrictStr, _matching(CHECK_ID, "a checkov check id like CKV_AWS_144 or CKV2_AWS_62")]
+Address = Annotated[StrictStr, _matching(ADDRESS, "a Terraform address like aws_s3_bucket.files")]
+
+
 class Acceptance(BaseModel):
     """One accepted finding: a check on one Terraform address, in some or all environments."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    check_id: StrictStr = Field(alias="check")
-    address: StrictStr = Field(alias="resource")  # exact Terraform address
+    check_id: CheckId = Field(alias="check")
+    address: Address = Field(alias="resource")  # exact, as checkov reports it
     environments: tuple[StrictStr, ...] = ()  # empty: every environment
     reason: StrictStr
-
-    @field_validator("check_id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not CHECK_ID.fullmatch(value):
-            raise ValueError(f"{value!r} is not a checkov check id like CKV_AWS_144 or CKV2_AWS_62")
-        return value
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if not ADDRESS.fullmatch(value):
-            raise ValueError(f"{value!r} is not a Terraform address like aws_s3_bucket.files")
-        return value
 
     @field_validator("environments", mode="before")
     @classmethod
