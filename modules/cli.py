@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules.access_report import report
 from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
 from modules.config.model import Environment
 from modules.errors import ConfigError
-from modules.report import report
-from modules.scan import ScanError, scan, table, write_reports
+from modules.scan import ScanError, scan, table, write_check_reports
 from modules.validation import load_valid_environments
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -116,6 +116,6 @@ def _check(
 ) -> int:
     result = scan(outdir, [environment.name for environment in environments], acceptances)
     print(table(result))
-    as_json, as_sarif = write_reports(result, report_dir)
+    as_json, as_sarif = write_check_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")
     return 0 if not result.failed else EXIT_FAILED

@@ -11,8 +11,9 @@ from typing import Any
 
 import jinja2
 
-from modules.access import CAPABILITY_NAMES, EnvironmentAccess, RoleAccess, environment_access
+from modules.access_model import EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
+from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
 NO_GROUP = "(no group)"
@@ -83,7 +84,7 @@ def _role_json(role: RoleAccess) -> dict[str, Any]:
     return {
         "group": role.group,
         "precedence": role.precedence,
-        "access": role.access,
+        "access": role.level,
         "role": role.role_name,
         "folders": [
             {"prefix": g.prefix, "capabilities": list(g.capabilities), "actions": list(g.actions)}
