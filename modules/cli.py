@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
+from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
 from modules.config.model import Environment
 from modules.errors import ConfigError, Problem
 from modules.review_base import base_from_directory, base_from_git
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
         command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
+        command.add_argument(
+            "--allow-extends-outside",
+            action="store_true",
+            help="let `extends` read files outside the environments directory",
+        )
         if name in ("synth", "check"):
             command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
         if name == "check":
@@ -89,20 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = arguments.command or "synth"
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
+    outside = getattr(arguments, "allow_extends_outside", False)
     try:
-        environments = load_valid_environments(environments_dir, names)
+        environments = load_valid_environments(environments_dir, names, extends_outside=outside)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
         if command == "report":
             return _report(environments, arguments, names)
+        acceptances = load_acceptances(ACCEPTED) if command == "check" else ()  # refused before synthesis
         outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
         from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
         from modules.synth import synthesize  # noqa: PLC0415
 
         synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return _check(environments, outdir, arguments.report_dir) if command == "check" else 0
+        return _check(environments, acceptances, outdir, arguments.report_dir) if command == "check" else 0
     except ScanError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -118,10 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(environments: Sequence[Environment], arguments: argparse.Namespace, names: Sequence[str]) -> int:
     head = [environment_access(environment) for environment in environments]
+    outside = arguments.allow_extends_outside
     if arguments.base_environments is not None:
-        base = base_from_directory(arguments.base_environments, names)
+        base = base_from_directory(arguments.base_environments, names, extends_outside=outside)
     elif arguments.base_ref is not None:
-        base = base_from_git(arguments.base_ref, arguments.environments, names)
+        base = base_from_git(arguments.base_ref, arguments.environments, names, extends_outside=outside)
     else:
         if arguments.fail_on:
             raise ConfigError([Problem("--fail-on", "", "needs a base: --base-environments or --base-ref")])
@@ -137,8 +146,10 @@ def _report(environments: Sequence[Environment], arguments: argparse.Namespace, 
     return 0
 
 
-def _check(environments: Sequence[Environment], outdir: Path, report_dir: Path) -> int:
-    result = scan(outdir, [environment.name for environment in environments])
+def _check(
+    environments: Sequence[Environment], acceptances: Sequence[Acceptance], outdir: Path, report_dir: Path
+) -> int:
+    result = scan(outdir, [environment.name for environment in environments], acceptances)
     print(table(result))
     as_json, as_sarif = write_check_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")

@@ -28,7 +28,7 @@ class Base:
     description: str  # where its environments and templates came from, for the reader
 
 
-def base_from_directory(environments: Path, names: Sequence[str]) -> Base:
+def base_from_directory(environments: Path, names: Sequence[str], *, extends_outside: bool = False) -> Base:
     if not environments.is_dir():
         where = display_path(environments)
         raise ConfigError([Problem(where, "", "is not a directory: the base of the diff must exist")])
@@ -36,10 +36,12 @@ def base_from_directory(environments: Path, names: Sequence[str]) -> Base:
     templates = beside if beside.is_dir() else None
     used = display_path(beside) if templates else f"this checkout's ({display_path(TEMPLATE_DIRECTORY)})"
     description = f"base: environments {display_path(environments)}, templates {used}"
-    return Base(_accesses(environments, names, templates), description)
+    return Base(_accesses(environments, names, templates, extends_outside), description)
 
 
-def base_from_git(ref: str, environments: Path, names: Sequence[str]) -> Base:
+def base_from_git(
+    ref: str, environments: Path, names: Sequence[str], *, extends_outside: bool = False
+) -> Base:
     top = Path(_git(environments, "rev-parse", "--show-toplevel").decode().strip())
     commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=ref).decode().strip()
     environments_path = environments.resolve().relative_to(top).as_posix()
@@ -58,20 +60,20 @@ def base_from_git(ref: str, environments: Path, names: Sequence[str]) -> Base:
         templates = root / paths[1] if len(present) > 1 else None
         used = f"{ref}:{paths[1]}" if templates else f"this checkout's ({display_path(TEMPLATE_DIRECTORY)})"
         try:
-            accesses = _accesses(root / environments_path, names, templates)
+            accesses = _accesses(root / environments_path, names, templates, extends_outside)
         except ConfigError as error:
             raise ConfigError([_at_ref(problem, root, ref) for problem in error.problems]) from error
     return Base(accesses, f"base: environments {ref}:{environments_path}, templates {used}")
 
 
 def _accesses(
-    environments: Path, names: Sequence[str], templates: Path | None
+    environments: Path, names: Sequence[str], templates: Path | None, extends_outside: bool
 ) -> tuple[EnvironmentAccess, ...]:
     """An environment asked for but missing in the base is new: all of its access is added."""
     present = [name for name in names if (environments / f"{name}.yaml").is_file()]
     if names and not present:
         return ()
-    loaded = load_valid_environments(environments, present, templates)
+    loaded = load_valid_environments(environments, present, templates, extends_outside=extends_outside)
     return tuple(environment_access(environment, templates) for environment in loaded)
 
 

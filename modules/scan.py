@@ -13,14 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from modules.config.acceptances import ACCEPTED, Acceptance
 from modules.config.yaml_source import display_path
 from modules.summary import stack_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
-ACCEPTED = PROJECT / "security" / "accepted_findings.yaml"
 DEFAULT_CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 
 
@@ -37,19 +35,6 @@ class Finding:
     file: str
     line: int
     accepted: str | None = None  # the reason, when security/accepted_findings.yaml accepts it
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    check_id: str
-    address: str
-    environments: tuple[str, ...]  # empty: every environment
-    reason: str
-
-    def covers(self, finding: Finding) -> bool:
-        return (self.check_id, self.address) == (finding.check_id, finding.address) and (
-            not self.environments or finding.environment in self.environments
-        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +59,9 @@ def checkov_binary() -> Path:
     return path
 
 
-def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED) -> ScanResult:
-    """Run checkov once over the stacks of `environments` in `outdir`."""
+def scan(outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]) -> ScanResult:
+    """Run checkov once over the stacks of `environments` in `outdir`; judge each finding
+    by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
     stacks = outdir / "stacks"
     report = _run_checkov(stacks)
     unparsed = report["results"].get("parsing_errors") or []
@@ -88,9 +74,8 @@ def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPT
     }
     _require_results(environments, results)
     findings = [_finding(item, addresses, outdir) for item in results["failed"]]
-    acceptances = load_acceptances(accepted_file)
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
-    used = {a for f in findings for a in acceptances if a.covers(f)}
+    used = {a for f in findings for a in acceptances if _covers(a, f)}
     unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
     evaluated = frozenset(
         addresses[_environment(item)].get(item["resource"], item["resource"])
@@ -176,8 +161,12 @@ def _uri(path: Path) -> str:
 
 
 def _judge(finding: Finding, acceptances: Sequence[Acceptance]) -> Finding:
-    reason = next((a.reason for a in acceptances if a.covers(finding)), None)
+    reason = next((a.reason for a in acceptances if _covers(a, finding)), None)
     return replace(finding, accepted=reason)
+
+
+def _covers(acceptance: Acceptance, finding: Finding) -> bool:
+    return acceptance.covers(finding.check_id, finding.address, finding.environment)
 
 
 def _order(finding: Finding) -> tuple[str, str, str]:
@@ -186,22 +175,6 @@ def _order(finding: Finding) -> tuple[str, str, str]:
 
 def _applies_to(acceptance: Acceptance, environments: Sequence[str]) -> bool:
     return not acceptance.environments or bool(set(acceptance.environments) & set(environments))
-
-
-def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
-    entries = yaml.safe_load(path.read_text()) or []
-    acceptances = []
-    for index, entry in enumerate(entries):
-        missing = {"check", "resource", "reason"} - set(entry)
-        if missing or not str(entry.get("reason", "")).strip():
-            raise ScanError(
-                f"{path.name}: entry {index} needs check, resource and reason (missing {sorted(missing)})"
-            )
-        environments = tuple(entry.get("environments", ()))
-        acceptances.append(
-            Acceptance(entry["check"], entry["resource"], environments, entry["reason"].strip())
-        )
-    return tuple(acceptances)
 
 
 def table(result: ScanResult) -> str:

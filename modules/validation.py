@@ -20,11 +20,16 @@ Rule = Callable[[Environment, Source], Iterator[Problem]]
 
 
 def load_valid_environments(
-    directory: Path, names: Sequence[str] = (), templates: Path | None = None
+    directory: Path,
+    names: Sequence[str] = (),
+    templates: Path | None = None,
+    *,
+    extends_outside: bool = False,
 ) -> tuple[Environment, ...]:
     """Every requested environment, valid; or one ConfigError listing all problems of all files.
 
     `templates`: the access levels' directory (None: this project's templates/policies/).
+    `extends_outside`: let `extends` name files outside `directory` (--allow-extends-outside).
 
     Environments are also checked against each other (names AWS keeps unique, state backends,
     shared buckets). With `names`, the directory's other environments are loaded for that
@@ -35,11 +40,11 @@ def load_valid_environments(
     checked: dict[Path, tuple[Environment, Source]] = {}
     requested = environment_files(directory, names)
     for path in requested:
-        problems += _check_file(path, checked, templates)
+        problems += _check_file(path, checked, templates, extends_outside)
     if checked and names:
         for path in environment_files(directory):
             if path not in requested:
-                _check_file(path, checked, templates)
+                _check_file(path, checked, templates, extends_outside)
     in_order = [checked[path] for path in sorted(checked)]
     problems += problems_across(in_order, frozenset(names) if names else None)
     if problems:
@@ -48,11 +53,14 @@ def load_valid_environments(
 
 
 def _check_file(
-    path: Path, checked: dict[Path, tuple[Environment, Source]], templates: Path | None
+    path: Path,
+    checked: dict[Path, tuple[Environment, Source]],
+    templates: Path | None,
+    extends_outside: bool,
 ) -> list[Problem]:
     """The problems of one environment file; a valid one is added to `checked`."""
     try:
-        environment, source = load_environment(path)
+        environment, source = load_environment(path, extends_outside=extends_outside)
     except ConfigError as error:
         return list(error.problems)
     found = environment_problems(environment, source, templates)

@@ -42,8 +42,9 @@ def _checkov() -> Path:
 
 
 @pytest.fixture(scope="session")
-def reported() -> Reported | None:
-    """(check id, framework, fixture dir) -> {"passed"|"failed"|"skipped": resource ids}.
+def reports() -> list[dict] | None:
+    """checkov's JSON reports over every fixture directory, both frameworks, only our rules
+    (`--check 'CKV_GF_*'`: checkov matches check ids with fnmatch).
 
     None when checkov is missing: each test then FAILS saying so (a fixture error would
     only show up as ERROR, and a skip would hide that the rules were never run).
@@ -53,21 +54,45 @@ def reported() -> Reported | None:
     command = [
         str(_checkov()),
         *("-d", str(FIXTURES_DIR), "--framework", *FIXTURE_FILES),
-        *("--external-checks-dir", str(CHECKS_DIR), "--check", ",".join(CHECK_IDS)),
+        *("--external-checks-dir", str(CHECKS_DIR), "--check", "CKV_GF_*"),
         *("--skip-download", "-o", "json"),
     ]
     run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     # Exit code 1 only means "some check failed", which the fail_* fixtures guarantee.
     assert run.returncode in (0, 1), f"checkov exited {run.returncode}:\n{run.stderr[-3000:]}"
-    reports = json.loads(run.stdout)
+    found = json.loads(run.stdout)
+    return found if isinstance(found, list) else [found]
+
+
+def _results(reports: list[dict]) -> list[tuple[str, str, dict]]:
+    """(framework, outcome, result) of every passed, failed or skipped check."""
+    return [
+        (report["check_type"], outcome, result)
+        for report in reports
+        for outcome in ("passed", "failed", "skipped")
+        for result in report["results"][f"{outcome}_checks"]
+    ]
+
+
+@pytest.fixture(scope="session")
+def reported(reports: list[dict] | None) -> Reported | None:
+    """(check id, framework, fixture dir) -> {"passed"|"failed"|"skipped": resource ids}."""
+    if reports is None:
+        return None
     results: Reported = defaultdict(lambda: {"passed": set(), "failed": set(), "skipped": set()})
-    for report in reports if isinstance(reports, list) else [reports]:
-        for outcome in ("passed", "failed", "skipped"):
-            for result in report["results"][f"{outcome}_checks"]:
-                fixture_dir = Path(result["file_path"]).parent.name  # "/CKV_GF_1/main.tf" -> CKV_GF_1
-                key = (result["check_id"], report["check_type"], fixture_dir)
-                results[key][outcome].add(result["resource"])
+    for framework, outcome, result in _results(reports):
+        fixture_dir = Path(result["file_path"]).parent.name  # "/CKV_GF_1/main.tf" -> CKV_GF_1
+        results[(result["check_id"], framework, fixture_dir)][outcome].add(result["resource"])
     return results
+
+
+def _require_checkov(found: object) -> None:
+    if found is None:
+        pytest.fail(
+            f"checkov not found at {_checkov()}: run `make .venv-checkov/.installed` "
+            "(or point GROUPFOLDERS_CHECKOV at a checkov binary)",
+            pytrace=False,
+        )
 
 
 def _declared(check_id: str, framework: str) -> list[tuple[str, str, str]]:
@@ -102,12 +127,7 @@ def _expected(check_id: str, framework: str, prefix: str) -> set[str]:
 def test_check_passes_and_fails_exactly_its_fixtures(
     reported: Reported | None, check_id: str, framework: str
 ) -> None:
-    if reported is None:
-        pytest.fail(
-            f"checkov not found at {_checkov()}: run `make .venv-checkov/.installed` "
-            "(or point GROUPFOLDERS_CHECKOV at a checkov binary)",
-            pytrace=False,
-        )
+    _require_checkov(reported)
     got = reported[(check_id, framework, check_id)]
     assert got["failed"] == _expected(check_id, framework, "fail_")
     assert got["passed"] == _expected(check_id, framework, "pass_")
@@ -141,3 +161,19 @@ def test_one_rule_per_check_file_and_fixtures_for_every_rule() -> None:
         assert len(ids) == expected_count, f"{name} defines {sorted(ids)}"
     all_ids = sorted(i for ids in ids_per_file.values() for i in ids)
     assert all_ids == CHECK_IDS  # no id twice, and a fixture directory per rule
+
+
+def test_the_wildcard_selects_exactly_our_rules(reports: list[dict] | None) -> None:
+    _require_checkov(reports)
+    assert sorted({result["check_id"] for _, _, result in _results(reports)}) == CHECK_IDS
+
+
+def test_every_rule_links_its_section_of_the_checks_readme(reports: list[dict] | None) -> None:
+    """checkov prints the guideline under each result ("Guide:"); it must lead to the rule's text."""
+    _require_checkov(reports)
+    guidelines = {result["check_id"]: result["guideline"] for _, _, result in _results(reports)}
+    assert guidelines == {check_id: f"checks/README.md#{check_id.lower()}" for check_id in CHECK_IDS}
+    readme = (CHECKS_DIR / "README.md").read_text()
+    for check_id in CHECK_IDS:
+        anchor = f'<a id="{check_id.lower()}"></a>**{check_id}:'
+        assert readme.count(anchor) == 1, f"checks/README.md has no section {anchor}"

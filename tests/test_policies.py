@@ -268,12 +268,37 @@ def test_minified_size_ignores_whitespace():
 # --- templates a team might get wrong: each refused with the template and the reason named.
 
 GOOD = '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}}]'
+TWO = (
+    '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {{ object_arns | json }}},'
+    ' {"Sid": "SID", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": {{ object_arns | json }}}]'
+)
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
         (GOOD, None),
+        (TWO.replace("SID", "W"), None),
+        (
+            TWO.replace("SID", "R"),
+            "template t.json.j2: statement 1: Sid 'R' repeats statement 0; give each its own",
+        ),
+        (
+            GOOD.replace('"R"', '"R\\n"'),
+            "template t.json.j2: statement 0: Sid must be letters and digits",
+        ),
+        (
+            "{{ cycler.__init__.__globals__ }}",
+            "template t.json.j2 does not render: access to attribute '__init__' of 'type' object is unsafe.",
+        ),
+        (
+            '{{ "".__class__.__mro__ }}',
+            "template t.json.j2 does not render: access to attribute '__class__' of 'str' object is unsafe.",
+        ),
+        (
+            '{% set _ = object_arns.append("arn:aws:s3:::b/*") %}' + GOOD,
+            "template t.json.j2 does not render: access to attribute 'append' of 'list' object is unsafe.",
+        ),
         (
             "[{ oops",
             "template t.json.j2 renders invalid JSON: Expecting property name enclosed in double quotes at line 1, column 4",

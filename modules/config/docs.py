@@ -20,7 +20,8 @@ HEADER = "| key | default | meaning |\n|---|---|---|\n"
 EXTENDS = (
     "extends",
     "none",
-    "a file (relative to this one) whose settings this one overrides; mappings merge, lists are replaced",
+    "a file (relative to this one, inside the environments directory unless `--allow-extends-outside`) "
+    "whose settings this one overrides; mappings merge, lists are replaced",
 )
 
 

@@ -31,6 +31,23 @@ def statement_problems(statements: Any, scope: Scope) -> list[str]:
     problems: list[str] = []
     for index, statement in enumerate(statements):
         problems.extend(f"statement {index}: {p}" for p in _problems(statement, scope))
+    return problems + _repeated_sids(statements)
+
+
+def _repeated_sids(statements: list[Any]) -> list[str]:
+    """IAM accepts a repeated Sid, but Terraform's aws_iam_policy_document refuses it at plan."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, statement in enumerate(statements):
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if not isinstance(sid, str):
+            continue
+        if sid in first:
+            problems.append(
+                f"statement {index}: Sid {sid!r} repeats statement {first[sid]}; give each its own"
+            )
+        else:
+            first[sid] = index
     return problems
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from modules.policies.check import Scope, statement_problems
 
@@ -38,10 +39,12 @@ def _levels(directory: Path, _modified: int) -> tuple[str, ...]:
 
 @cache
 def _environment(directory: Path) -> jinja2.Environment:
-    environment = jinja2.Environment(
+    # Sandboxed: a template produces data and reaches no Python object behind it
+    # (`cycler.__init__.__globals__` and the like fail as a SecurityError, a TemplateError).
+    environment = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(directory),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - renders JSON; every value goes through `json`
+        autoescape=False,  # renders JSON; every value goes through `json`
         keep_trailing_newline=True,
     )
     environment.filters["json"] = json.dumps
