@@ -2,7 +2,14 @@
 
 import sys
 
-from modules.cli import main
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT; every output directory is left as it was
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        from modules.cli import main
+
+        code = main()
+    except KeyboardInterrupt:
+        print("interrupted: the output directories are as they were", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

@@ -1,7 +1,8 @@
 """Command line: `validate`, `synth` (the default), `report`, `check`.
 
-Exit 0 on success, 2 on invalid configuration, 1 on anything else (a finding of `check`
-included). Only `synth` and `check` import cdktf; `validate` and `report` stay fast.
+Exit 0 on success, 2 on invalid configuration or an output directory that is not ours to
+replace, 1 on anything else (a finding of `check` included); main.py adds 130 for Ctrl-C.
+Only `synth` and `check` import cdktf; `validate` and `report` stay fast.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules import output_dir
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.report import report
@@ -46,9 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
         command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
         if name in ("synth", "check"):
-            command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
+            command.add_argument("--outdir", default=None, metavar="DIR")
         if name == "check":
-            command.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
+            command.add_argument("--report-dir", default="reports", metavar="DIR")
         if name == "report":
             command.add_argument("--format", choices=("md", "json"), default="md")
             command.add_argument(
@@ -75,16 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = None if arguments.base_environments is None else _base(arguments.base_environments, names)
             print(report(environments, base, arguments.format), end="")
             return 0
-        outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+        outdir = _outdir(arguments.outdir)
+        output_dir.check(outdir, environments_dir)
+        report_dir = None
+        if command == "check":
+            report_dir = output_dir.chosen("--report-dir", arguments.report_dir, "reports")
+            output_dir.check(report_dir, environments_dir)
         from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
         from modules.synth import synthesize  # noqa: PLC0415
 
         synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return _check(environments, outdir, arguments.report_dir) if command == "check" else 0
-    except ScanError as error:
+        return _check(environments, outdir, report_dir) if report_dir is not None else 0
+    except (ScanError, output_dir.OutputDirError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INVALID if isinstance(error, output_dir.OutputDirError) else EXIT_FAILED
     except ConfigError as error:
         print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
         for problem in error.problems:
@@ -93,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _outdir(given: str | None) -> Path:
+    """--outdir, else $CDKTF_OUTDIR (what `cdktf synth` sets), else cdktf.out; never an empty one."""
+    if given is not None:
+        return output_dir.chosen("--outdir", given, "cdktf.out")
+    return output_dir.chosen("CDKTF_OUTDIR", os.environ.get("CDKTF_OUTDIR", "cdktf.out"), "cdktf.out")
 
 
 def _base(directory: Path, names: Sequence[str]) -> tuple[Environment, ...]:
