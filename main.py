@@ -1,8 +1,9 @@
 """groupfolders: `python main.py [validate|synth|report|check] ...`; `cdktf synth` runs it bare."""
 
+import os
 import sys
 
-EXIT_INTERRUPTED = 130  # the shell's code for SIGINT; every output directory is left as it was
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
 
 if __name__ == "__main__":
     try:
@@ -10,6 +11,8 @@ if __name__ == "__main__":
 
         code = main()
     except KeyboardInterrupt:
-        print("interrupted: the output directories are as they were", file=sys.stderr)
-        code = EXIT_INTERRUPTED
+        # Staging directories are already gone and every output directory is as it was. Leave at
+        # once: a normal exit would stop the jsii kernel, which Ctrl-C reached too, and print its noise.
+        print("interrupted: the output directories are as they were", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
     sys.exit(code)
