@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base = None if arguments.base_environments is None else _base(arguments.base_environments, names)
             print(report(environments, base, arguments.format), end="")
             return 0
-        outdir = _outdir(arguments.outdir)
+        outdir = _outdir(getattr(arguments, "outdir", None))
         output_dir.check(outdir, environments_dir)
         report_dir = None
         if command == "check":
