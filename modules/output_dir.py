@@ -40,9 +40,7 @@ def check(directory: Path, environments: Path | None = None) -> Path:
         raise OutputDirError(f"{directory.absolute()} is a symbolic link: name a real directory")
     target = directory.resolve()
     _refuse_protected(target, environments)
-    _refuse_unwritable(target)
-    if target.exists() and not target.is_dir():
-        raise OutputDirError(f"{target} is a file, not a directory: name a directory")
+    _refuse_unusable(target)
     _refuse_foreign(target)
     retired = _retired(target)
     if retired.is_symlink() or (retired.exists() and not retired.is_dir()) or _first_foreign(retired):
@@ -87,9 +85,10 @@ def _refuse_protected(target: Path, environments: Path | None) -> None:
             )
 
 
-def _refuse_unwritable(target: Path) -> None:
+def _refuse_unusable(target: Path) -> None:
+    """A file where the directory (or one above it) should be, or a place we may not write."""
     existing = next(path for path in (target, *target.parents) if path.exists())
-    if existing != target and not existing.is_dir():
+    if not existing.is_dir():
         raise OutputDirError(f"{existing} is a file, not a directory: name a directory")
     if not os.access(existing.parent if existing == target else existing, os.W_OK | os.X_OK):
         raise _unwritable(target, PermissionError(13, os.strerror(13)))
