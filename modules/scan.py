@@ -220,7 +220,7 @@ def table(result: ScanResult) -> str:
     return "\n".join(rows)
 
 
-def report_json(result: ScanResult) -> dict[str, Any]:
+def check_json(result: ScanResult) -> dict[str, Any]:
     return {
         "verdict": "pass" if not result.failed else "fail",
         "checkov_version": result.checkov_version,
@@ -230,7 +230,7 @@ def report_json(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def report_sarif(result: ScanResult) -> dict[str, Any]:
+def check_sarif(result: ScanResult) -> dict[str, Any]:
     """SARIF 2.1.0 for code-scanning upload; accepted findings carry their justification."""
     rules = sorted({(f.check_id, f.check_name) for f in result.findings})
     return {
@@ -270,11 +270,11 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
     return result
 
 
-def write_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
+def write_check_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
     """`directory` becomes check.json and check.sarif, under the rules of every output directory."""
 
     def write(staging: Path) -> None:
-        for name, content in (("check.json", report_json(result)), ("check.sarif", report_sarif(result))):
+        for name, content in (("check.json", check_json(result)), ("check.sarif", check_sarif(result))):
             (staging / name).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
 
     output_dir.replace(directory, write)

@@ -11,14 +11,20 @@ from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import files_bucket_policy, group_policy, minified_size
-from modules.policies.templates import PolicyTemplateError
+from modules.policies.documents import minified_size
+from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
+from modules.policies.references import placeholder_references
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
 
-def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files."""
+def load_valid_environments(
+    directory: Path, names: Sequence[str] = (), templates: Path | None = None
+) -> tuple[Environment, ...]:
+    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+
+    `templates`: the access levels' directory (None: this project's templates/policies/).
+    """
     environments: list[Environment] = []
     problems: list[Problem] = []
     for path in environment_files(directory, names):
@@ -28,6 +34,7 @@ def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple
             problems.extend(error.problems)
             continue
         found = [problem for rule in RULES for problem in rule(environment, source)]
+        found += document_sizes(environment, source, templates)
         problems.extend(found)
         if not found:
             environments.append(environment)
@@ -108,36 +115,29 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
         seen.setdefault(name, f"group {group.name!r}")
 
 
-def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
+def document_sizes(environment: Environment, source: Source, templates: Path | None) -> Iterator[Problem]:
+    """The documents the stack will emit, measured with references of realistic size."""
+    try:
+        documents = environment_documents(environment, placeholder_references(environment), templates)
+    except GroupTemplateErrors as error:
+        for index, group in enumerate(environment.groups):
+            if group.name in error.by_group:
+                yield _group_problem(source, index, "access", error.by_group[group.name])
+        return
     for index, group in enumerate(environment.groups):
-        try:
-            key = limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
-            size = minified_size(group_policy(environment, group, key))
-        except PolicyTemplateError as error:
-            yield _group_problem(source, index, "access", str(error))
-            continue
+        size = minified_size(documents.group_policies[group.name])
         if size > limits.INLINE_POLICIES:
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
-
-
-def bucket_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
-    """The folder guard lists every group's role under its folders: it grows with the groups."""
-    if not environment.bucket.folder_guard:
-        return
-    arns = {g.name: _role_arn(naming.role_name(environment, g)) for g in environment.groups}
-    document = files_bucket_policy(environment, arns, _role_arn(naming.default_role_name(environment)))
-    size = minified_size(document)
-    if size > limits.BUCKET_POLICY:
-        reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
-        yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
-
-
-def _role_arn(name: str) -> str:
-    return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"
+    # The folder guard lists every group's role under its folders: it grows with the groups.
+    if environment.bucket.folder_guard and documents.bucket_policy is not None:
+        size = minified_size(documents.bucket_policy)
+        if size > limits.BUCKET_POLICY:
+            reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
+            yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -180,7 +180,5 @@ RULES: tuple[Rule, ...] = (
     pool_in_region,
     distinct_role_names,
     distinct_precedence,
-    renderable_policies,
-    bucket_policy_size,
     group_counts,
 )

@@ -12,7 +12,7 @@ import pytest
 
 from modules import output_dir
 from modules.output_dir import MARKER, OutputDirError, check, chosen, replace
-from modules.scan import ScanResult, write_reports
+from modules.scan import ScanResult, write_check_reports
 from tests.conftest import PROJECT, tree
 
 FOREIGN = "move it away or name another directory"
@@ -295,15 +295,15 @@ def test_a_staging_directory_left_by_a_killed_run_is_harmless(ours: Path, tmp_pa
 
 def test_reports_replace_their_own_directory_and_nothing_else(tmp_path: Path):
     result = ScanResult(findings=(), passed=0, unused=(), checkov_version="3")
-    assert write_reports(result, tmp_path / "reports") == (
+    assert write_check_reports(result, tmp_path / "reports") == (
         tmp_path / "reports" / "check.json",
         tmp_path / "reports" / "check.sarif",
     )
-    write_reports(result, tmp_path / "reports")
+    write_check_reports(result, tmp_path / "reports")
     assert sorted(tree(tmp_path / "reports")) == [MARKER, "check.json", "check.sarif"]
     (tmp_path / "reports" / "summary.html").write_text("mine")
     with pytest.raises(
         OutputDirError, match=r"reports holds summary\.html, which groupfolders did not write"
     ):
-        write_reports(result, tmp_path / "reports")
+        write_check_reports(result, tmp_path / "reports")
     assert (tmp_path / "reports" / "summary.html").read_text() == "mine"
