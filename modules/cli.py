@@ -1,8 +1,9 @@
 """Command line: `validate`, `synth` (the default), `report`, `check`.
 
-Exit 0 on success, 2 on invalid configuration, 3 when `report --fail-on` finds a change
-of a refused kind, 1 on anything else (a finding of `check` included). Only `synth` and
-`check` import cdktf; `validate` and `report` stay fast.
+Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
+replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
+finding of `check` included); main.py adds 130 for Ctrl-C. Only `synth` and `check` import
+cdktf; `validate` and `report` stay fast.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules import output_dir
 from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
 from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
@@ -57,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
             help="let `extends` read files outside the environments directory",
         )
         if name in ("synth", "check"):
-            command.add_argument("--outdir", type=Path, default=None, metavar="DIR")
+            command.add_argument("--outdir", default=None, metavar="DIR")
         if name == "check":
-            command.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
+            command.add_argument("--report-dir", default="reports", metavar="DIR")
         if name == "report":
             _report_arguments(command)
     return parser
@@ -104,16 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "report":
             return _report(environments, arguments, names)
         acceptances = load_acceptances(ACCEPTED) if command == "check" else ()  # refused before synthesis
-        outdir = getattr(arguments, "outdir", None) or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+        outdir = _outdir(getattr(arguments, "outdir", None))
+        output_dir.check(outdir, environments_dir)
+        report_dir = None
+        if command == "check":
+            report_dir = output_dir.chosen("--report-dir", arguments.report_dir, "reports")
+            output_dir.check(report_dir, environments_dir)
         from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
         from modules.synth import synthesize  # noqa: PLC0415
 
         synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return _check(environments, acceptances, outdir, arguments.report_dir) if command == "check" else 0
-    except ScanError as error:
+        return _check(environments, acceptances, outdir, report_dir) if report_dir is not None else 0
+    except (ScanError, output_dir.OutputDirError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INVALID if isinstance(error, output_dir.OutputDirError) else EXIT_FAILED
     except ConfigError as error:
         print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
         for problem in error.problems:
@@ -122,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _outdir(given: str | None) -> Path:
+    """--outdir, else $CDKTF_OUTDIR (what `cdktf synth` sets), else cdktf.out; never an empty one."""
+    if given is not None:
+        return output_dir.chosen("--outdir", given, "cdktf.out")
+    return output_dir.chosen("CDKTF_OUTDIR", os.environ.get("CDKTF_OUTDIR", "cdktf.out"), "cdktf.out")
 
 
 def _report(environments: Sequence[Environment], arguments: argparse.Namespace, names: Sequence[str]) -> int:

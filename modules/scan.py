@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from modules import output_dir
 from modules.config.acceptances import ACCEPTED, Acceptance
 from modules.config.yaml_source import display_path
 from modules.summary import stack_file
@@ -243,8 +244,11 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
 
 
 def write_check_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    as_json, as_sarif = directory / "check.json", directory / "check.sarif"
-    as_json.write_text(json.dumps(check_json(result), indent=2, sort_keys=True) + "\n")
-    as_sarif.write_text(json.dumps(check_sarif(result), indent=2, sort_keys=True) + "\n")
-    return as_json, as_sarif
+    """`directory` becomes check.json and check.sarif, under the rules of every output directory."""
+
+    def write(staging: Path) -> None:
+        for name, content in (("check.json", check_json(result)), ("check.sarif", check_sarif(result))):
+            (staging / name).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+
+    output_dir.replace(directory, write)
+    return directory / "check.json", directory / "check.sarif"

@@ -42,6 +42,13 @@ def write_env(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file below `directory` (hidden ones included) and its bytes: equal trees are identical."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
+    }
+
+
 def load_stack(outdir: Path, environment: str) -> dict[str, Any]:
     return json.loads((outdir / "stacks" / environment / "cdk.tf.json").read_text())
 

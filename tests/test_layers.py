@@ -17,6 +17,7 @@ from tests.conftest import PROJECT
 MODULES = PROJECT / "modules"
 STAGES: dict[str, int] = {
     "errors": 0,
+    "output_dir": 0,
     "config": 1,
     "limits": 0,
     "naming": 2,
