@@ -11,7 +11,8 @@ from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import files_bucket_policy, group_policy, minified_size
+from modules.policies import principal_tags
+from modules.policies.documents import files_bucket_policy, folders_policy, group_policy, minified_size
 from modules.policies.templates import PolicyTemplateError
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
@@ -111,17 +112,74 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
 def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
     for index, group in enumerate(environment.groups):
         try:
-            key = limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
-            size = minified_size(group_policy(environment, group, key))
+            size = minified_size(group_policy(environment, group, _key_placeholder(environment)))
         except PolicyTemplateError as error:
             yield _group_problem(source, index, "access", str(error))
             continue
-        if size > limits.INLINE_POLICIES:
+        if size > limits.INLINE_POLICIES and environment.identity_pool.role_mapping != "tags":
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
+
+
+def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: every folder is a session tag value; one group's folders fit the tags of its level."""
+    slots = environment.identity_pool.folders_per_level
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    for index, group in enumerate(environment.groups):
+        for position, folder in enumerate(group.folders):
+            problem = _tag_value_problem(folder)
+            if problem:
+                reason = (
+                    f"{folder!r} {problem}; role_mapping tags makes it a tag value: {limits.TAG_VALUE_TEXT}"
+                )
+                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+        if len(group.folders) > slots:
+            reason = (
+                f"group {group.name!r} has {len(group.folders)} folders, but with role_mapping tags a user "
+                f"holds at most {slots} folders of one access level (identity_pool.folders_per_level)"
+            )
+            yield _group_problem(source, index, "prefixes", reason)
+
+
+def _tag_value_problem(folder: str) -> str | None:
+    refused = sorted({character for character in folder if not principal_tags.TAG_VALUE.fullmatch(character)})
+    if refused:
+        return f"has {', '.join(map(repr, refused))}"
+    return f"is {len(folder)} characters" if len(folder) > limits.TAG_VALUE else None
+
+
+def tags_fit_identity_pool_and_policy(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: the principal tag mappings fit the identity pool, their statements one role policy."""
+    slots = environment.identity_pool.folders_per_level
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    where = source.origin_of(("identity_pool", "folders_per_level"))
+    levels = len(principal_tags.levels(environment))
+    if levels * slots > limits.TAG_MAPPINGS:
+        reason = (
+            f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
+            f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
+        )
+        yield Problem(where, "identity_pool.folders_per_level", reason)
+        return
+    try:
+        size = minified_size(folders_policy(environment, _key_placeholder(environment)))
+    except PolicyTemplateError:
+        return  # reported with the group that names the level
+    if size > limits.INLINE_POLICIES:
+        reason = (
+            f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
+            f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
+        )
+        yield Problem(where, "identity_pool.folders_per_level", reason)
+
+
+def _key_placeholder(environment: Environment) -> str | None:
+    return limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
 
 
 def bucket_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -152,7 +210,8 @@ def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
             source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
         )
     # Cognito's 10,000 groups per pool is never reached: the role quota below is lower.
-    if count + 1 > limits.ROLES_PER_ACCOUNT:
+    # tags mode has two roles (folders, no group), however many groups.
+    if count + 1 > limits.ROLES_PER_ACCOUNT and environment.identity_pool.role_mapping != "tags":
         yield Problem(
             where, "groups", f"{count + 1} roles (one per group, one for no group); {limits.ROLES_TEXT}"
         )
@@ -181,6 +240,8 @@ RULES: tuple[Rule, ...] = (
     distinct_role_names,
     distinct_precedence,
     renderable_policies,
+    folders_fit_tags,
+    tags_fit_identity_pool_and_policy,
     bucket_policy_size,
     group_counts,
 )

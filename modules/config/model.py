@@ -104,10 +104,18 @@ class UserPool(Frozen):
 
 
 class IdentityPool(Frozen):
-    role_mapping: Literal["token", "rules"] = "token"
+    role_mapping: Literal["token", "rules", "tags"] = "token"
     users_without_group: Literal["deny", "private_only"] = "deny"
     # Two groups of equal precedence leave a member of both without a preferred role.
     allow_equal_precedence: bool = False
+    # tags: how many folders of one access level a user may hold (principal tags per level).
+    folders_per_level: int = Field(default=4, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _folders_per_level_with_tags(self) -> IdentityPool:
+        if "folders_per_level" in self.model_fields_set and self.role_mapping != "tags":
+            raise ValueError("folders_per_level only matters with role_mapping: tags")
+        return self
 
     @property
     def ambiguous_role_resolution(self) -> str:

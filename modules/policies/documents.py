@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from modules.config.model import Environment, Group
+from modules.policies import principal_tags
 from modules.policies.check import IDENTITY_VARIABLE, LIST_ACTIONS
 from modules.policies.templates import render_statements
 
 VERSION = "2012-10-17"
 PRIVATE_PREFIX = f"private/{IDENTITY_VARIABLE}/"
+IAM_VARIABLE = re.compile(r"\$\{([^{}:]+:[^{}]+)\}")
 PRIVATE_LEVEL = "readwrite"
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 ACCESS_LOG_PREFIX = "s3-access/"
@@ -32,6 +34,26 @@ def group_policy(environment: Environment, group: Group, key_arn: str | None = N
     statements = _named("Group", _render(environment, group.access, group.folders))
     statements += private_folder_statements(environment)
     return _with_key(environment, statements, key_arn)
+
+
+def folders_policy(environment: Environment, key_arn: str | None = None) -> Document:
+    """`tags` mode: the one folders role. Per level in use and per tag slot, the level's
+    statements for the folder in that principal tag, valid only while the tag holds a
+    non-empty folder; a missing tag matches nothing. Then the private folder and the key."""
+    statements: list[dict[str, Any]] = []
+    for level in principal_tags.levels(environment):
+        for key in principal_tags.tag_keys(environment, level):
+            rendered = _render(environment, level, (principal_tags.tag_variable(key),))
+            sid = "Tag" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", key))
+            statements += [_with_folder_tag(statement, key) for statement in _named(sid, rendered)]
+    statements += private_folder_statements(environment)
+    return _with_key(environment, statements, key_arn)
+
+
+def _with_folder_tag(statement: dict[str, Any], key: str) -> dict[str, Any]:
+    condition = {operator: dict(block) for operator, block in statement.get("Condition", {}).items()}
+    condition.setdefault("StringLike", {})[f"aws:PrincipalTag/{key}"] = [principal_tags.NON_EMPTY_FOLDER]
+    return {**statement, "Condition": condition}
 
 
 def _with_key(environment: Environment, statements: list[dict[str, Any]], key_arn: str | None) -> Document:
@@ -65,15 +87,16 @@ def no_group_policy(environment: Environment, key_arn: str | None = None) -> Doc
     return _with_key(environment, private_folder_statements(environment), key_arn)
 
 
-def trust_policy(identity_pool_id: str) -> Document:
-    """Only identities of this identity pool, and only authenticated ones."""
+def trust_policy(identity_pool_id: str, tag_session: bool = False) -> Document:
+    """Only identities of this identity pool, and only authenticated ones; with
+    `tag_session` (tags mode) the identity pool may also pass principal tags."""
     return _document(
         [
             {
                 "Sid": "CognitoAuthenticatedIdentities",
                 "Effect": "Allow",
                 "Principal": {"Federated": COGNITO_IDENTITY},
-                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Action": ["sts:AssumeRoleWithWebIdentity", *(["sts:TagSession"] if tag_session else [])],
                 "Condition": {
                     "StringEquals": {f"{COGNITO_IDENTITY}:aud": [identity_pool_id]},
                     "ForAnyValue:StringLike": {f"{COGNITO_IDENTITY}:amr": ["authenticated"]},
@@ -213,7 +236,9 @@ def _terraform_statement(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _literal(value: str) -> str:
-    return value.replace(IDENTITY_VARIABLE, "&" + IDENTITY_VARIABLE[1:])
+    """IAM variables (`${service:key}`, `${aws:PrincipalTag/k}`) as the data source writes them;
+    Terraform references (`${aws_x.y.id}`, no colon) stay references."""
+    return IAM_VARIABLE.sub(r"&{\1}", value)
 
 
 def _render(environment: Environment, level: str, prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
