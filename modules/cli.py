@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules.access_report import report
 from modules.config.model import Environment
 from modules.errors import ConfigError
-from modules.report import report
 from modules.scan import ScanError, scan, table, write_reports
 from modules.validation import load_valid_environments
 

@@ -12,8 +12,9 @@ from modules.config.model import Environment, Group
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.policies import principal_tags
-from modules.policies.documents import files_bucket_policy, folders_policy, group_policy, minified_size
-from modules.policies.templates import PolicyTemplateError
+from modules.policies.documents import minified_size
+from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
+from modules.policies.references import placeholder_references
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
@@ -109,19 +110,49 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
         seen.setdefault(name, f"group {group.name!r}")
 
 
-def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
+def document_sizes(environment: Environment, source: Source) -> Iterator[Problem]:
+    """The documents the stack will emit, measured with references of realistic size."""
+    try:
+        documents = environment_documents(environment, placeholder_references(environment))
+    except GroupTemplateErrors as error:
+        for index, group in enumerate(environment.groups):
+            if group.name in error.by_group:
+                yield _group_problem(source, index, "access", error.by_group[group.name])
+        return
+    tags = environment.identity_pool.role_mapping == "tags"
     for index, group in enumerate(environment.groups):
-        try:
-            size = minified_size(group_policy(environment, group, _key_placeholder(environment)))
-        except PolicyTemplateError as error:
-            yield _group_problem(source, index, "access", str(error))
-            continue
-        if size > limits.INLINE_POLICIES and environment.identity_pool.role_mapping != "tags":
+        size = minified_size(documents.group_policies[group.name])
+        if size > limits.INLINE_POLICIES and not tags:
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
+    if (
+        documents.folders_policy is not None
+        and len(principal_tags.all_tag_keys(environment)) <= limits.TAG_MAPPINGS
+    ):
+        yield from _folders_policy_size(environment, source, minified_size(documents.folders_policy))
+    # The folder guard lists every group's role under its folders: it grows with the groups.
+    if environment.bucket.folder_guard and documents.bucket_policy is not None:
+        size = minified_size(documents.bucket_policy)
+        if size > limits.BUCKET_POLICY:
+            reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
+            yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
+
+
+def _folders_policy_size(environment: Environment, source: Source, size: int) -> Iterator[Problem]:
+    if size > limits.INLINE_POLICIES:
+        levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
+        reason = (
+            f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
+            f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
+        )
 
 
 def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -152,50 +183,21 @@ def _tag_value_problem(folder: str) -> str | None:
     return f"is {len(folder)} characters" if len(folder) > limits.TAG_VALUE else None
 
 
-def tags_fit_identity_pool_and_policy(environment: Environment, source: Source) -> Iterator[Problem]:
-    """tags: the principal tag mappings fit the identity pool, their statements one role policy."""
-    slots = environment.identity_pool.folders_per_level
+def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: the identity pool maps one claim to a principal tag per level and folder slot."""
     if environment.identity_pool.role_mapping != "tags":
         return
-    where = source.origin_of(("identity_pool", "folders_per_level"))
-    levels = len(principal_tags.levels(environment))
+    levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
     if levels * slots > limits.TAG_MAPPINGS:
         reason = (
             f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
             f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
         )
-        yield Problem(where, "identity_pool.folders_per_level", reason)
-        return
-    try:
-        size = minified_size(folders_policy(environment, _key_placeholder(environment)))
-    except PolicyTemplateError:
-        return  # reported with the group that names the level
-    if size > limits.INLINE_POLICIES:
-        reason = (
-            f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
-            f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
         )
-        yield Problem(where, "identity_pool.folders_per_level", reason)
-
-
-def _key_placeholder(environment: Environment) -> str | None:
-    return limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
-
-
-def bucket_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
-    """The folder guard lists every group's role under its folders: it grows with the groups."""
-    if not environment.bucket.folder_guard:
-        return
-    arns = {g.name: _role_arn(naming.role_name(environment, g)) for g in environment.groups}
-    document = files_bucket_policy(environment, arns, _role_arn(naming.default_role_name(environment)))
-    size = minified_size(document)
-    if size > limits.BUCKET_POLICY:
-        reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
-        yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
-
-
-def _role_arn(name: str) -> str:
-    return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -239,9 +241,8 @@ RULES: tuple[Rule, ...] = (
     pool_in_region,
     distinct_role_names,
     distinct_precedence,
-    renderable_policies,
     folders_fit_tags,
-    tags_fit_identity_pool_and_policy,
-    bucket_policy_size,
+    tag_mappings,
+    document_sizes,
     group_counts,
 )

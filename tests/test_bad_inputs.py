@@ -73,11 +73,11 @@ def load_all_problems() -> list[str]:
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["s3:*"], "Resource": {{ object_arns | json }}}]',
-            "statement 0: action 's3:*' is not in the allow list of S3 folder actions",
+            "statement 0: action 's3:*' is not in the S3 action table (modules/policies/actions.py)",
         ),
         (
             '[{"Sid": "R", "Effect": "Allow", "Action": ["*"], "Resource": ["*"]}]',
-            "statement 0: action '*' is not in the allow list of S3 folder actions",
+            "statement 0: action '*' is not in the S3 action table (modules/policies/actions.py)",
         ),
     ],
     ids=["invalid-json", "s3-wildcard-action", "wildcard-action"],

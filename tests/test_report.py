@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from modules.access import environment_access
-from modules.report import Change, changes
+from modules.access_model import environment_access
+from modules.access_report import Change, changes
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT
 

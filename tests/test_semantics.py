@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from modules import naming
-from modules.access import EnvironmentAccess, RoleAccess, environment_access
+from modules.access_model import EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, PROJECT, load_stack
-from tests.stack_checks import blocks, non_references
+from tests.stack_checks import blocks, dangling_references, non_references
 
 SNAPSHOTS = PROJECT / "tests" / "snapshots"
 ENVIRONMENTS = ("dev", "prod", "staging")
@@ -306,7 +306,46 @@ def test_the_interpolation_check_catches_an_iam_variable():
     assert non_references('{"a": "${aws_iam_role.group_a_role.arn}"}') == []
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_reference_names_a_block_of_the_stack(stacks, env):
+    """Documents are rendered before constructs exist, from references written from the
+    address contract (modules.naming): each must name a block the stack declares."""
+    assert dangling_references(stacks[env]) == []
+
+
+def test_the_reference_check_catches_a_dangling_reference():
+    stack = {"resource": {"aws_iam_role": {"a_role": {}}}, "data": {"aws_iam_policy_document": {"d": {}}}}
+    stack["output"] = {"x": {"value": "${aws_iam_role.a_role.arn} ${aws_iam_role.b_role.arn}"}}
+    stack["output"]["y"] = {"value": "${data.aws_iam_policy_document.d.json} ${data.aws_iam_role.a_role.arn}"}
+    assert dangling_references(stack) == ["${aws_iam_role.b_role.arn}", "${data.aws_iam_role.a_role.arn}"]
+
+
 # --- stable addresses and determinism
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_address_is_its_construct_id(stacks, env):
+    """GroupFoldersStack allocates each block its construct id (cdktf's experimental
+    allocateLogicalId hook): if cdktf stopped calling it, names would become path hashes."""
+    for kind in ("resource", "data"):
+        for entries in stacks[env][kind].values():
+            for name, body in entries.items():
+                metadata = body["//"]["metadata"]
+                assert metadata["uniqueId"] == name
+                assert metadata["path"].rsplit("/", 1)[1] == name
+
+
+def test_two_blocks_with_one_name_are_refused():
+    from cdktf import TerraformOutput, Testing  # noqa: PLC0415
+    from constructs import Construct  # noqa: PLC0415
+
+    from modules.stack import GroupFoldersStack  # noqa: PLC0415
+    from modules.validation import load_valid_environments  # noqa: PLC0415
+
+    stack = GroupFoldersStack(Testing.app(), load_valid_environments(EXAMPLES, ["prod"])[0])
+    TerraformOutput(Construct(stack, "elsewhere"), "bucket_name", value="x")
+    with pytest.raises(Exception, match="two blocks would share the Terraform name 'bucket_name'"):
+        Testing.synth(stack)
 
 
 def test_two_synths_are_byte_identical(example_out, tmp_path):

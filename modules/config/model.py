@@ -1,7 +1,7 @@
 """The typed, frozen configuration of one environment.
 
-Field checks live here; checks across groups live in `group_rules`; checks that need
-rendered policies live in `modules.validation`.
+Field checks live here; checks across groups, and those that need the rendered
+documents, live in `modules.validation`.
 """
 
 from __future__ import annotations

@@ -6,24 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-LIST_ACTIONS = frozenset({"s3:ListBucket", "s3:ListBucketVersions"})
-OBJECT_ACTIONS = frozenset(
-    {
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-        "s3:GetObjectTagging",
-        "s3:PutObjectTagging",
-    }
-)
+from modules.policies.actions import BY_NAME, LIST_ACTIONS, WHERE
+
 STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 PREFIX_OPERATORS = frozenset({"StringLike", "StringEquals"})
 # The only policy variable we emit: the caller's identity id, for private/<id>/.
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
-SID = re.compile(r"^[A-Za-z0-9]+$")
+SID = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -51,13 +40,13 @@ def _problems(statement: Any, scope: Scope) -> list[str]:
         return [shape]
     actions, resources, condition = statement["Action"], statement["Resource"], statement.get("Condition", {})
     problems = []
-    if not SID.match(str(statement.get("Sid", ""))):
+    if not SID.fullmatch(str(statement.get("Sid", ""))):
         problems.append("Sid must be letters and digits")
     if statement.get("Effect") != "Allow":
         problems.append("Effect must be Allow (access is denied unless a template allows it)")
-    unknown = [a for a in actions if a not in LIST_ACTIONS | OBJECT_ACTIONS]
+    unknown = [a for a in actions if a not in BY_NAME]
     if unknown:
-        problems.append(f"action {unknown[0]!r} is not in the allow list of S3 folder actions")
+        problems.append(f"action {unknown[0]!r} is not in {WHERE}")
     elif set(actions) <= LIST_ACTIONS:
         problems += _list_problems(resources, condition, scope)
     elif set(actions) & LIST_ACTIONS:

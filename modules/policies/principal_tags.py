@@ -31,6 +31,11 @@ def tag_keys(environment: Environment, level: str) -> tuple[str, ...]:
     return tuple(f"{level}.{slot}" for slot in range(1, count + 1))
 
 
+def tag_slots(environment: Environment) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each level in use with its tag keys: what the folders policy is built from."""
+    return tuple((level, tag_keys(environment, level)) for level in levels(environment))
+
+
 def all_tag_keys(environment: Environment) -> tuple[str, ...]:
     """Every principal tag the identity pool maps, each from the ID-token claim of its name."""
     return tuple(key for level in levels(environment) for key in tag_keys(environment, level))

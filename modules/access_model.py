@@ -1,7 +1,8 @@
 """Who can do what: the access model read back from the rendered IAM documents.
 
 The report prints this model and the semantic tests hold an independent IAM evaluator
-to it, so it is derived from the very documents that are emitted, not from the config.
+to it, so it is read from the very documents that are emitted (`environment_documents`),
+not from the config.
 """
 
 from __future__ import annotations
@@ -11,17 +12,11 @@ from typing import Any
 
 from modules import naming
 from modules.config.model import Environment
-from modules.policies.check import LIST_ACTIONS
-from modules.policies.documents import PRIVATE_PREFIX, Document, group_policy, no_group_policy
+from modules.policies.actions import BY_NAME, LIST_ACTIONS, capabilities
+from modules.policies.documents import PRIVATE_PREFIX, Document
+from modules.policies.environment_documents import environment_documents
+from modules.policies.references import placeholder_references
 
-# What a reviewer cares about, and the S3 actions that give it.
-CAPABILITIES = (
-    ("list", frozenset({"s3:ListBucket"})),
-    ("read", frozenset({"s3:GetObject"})),
-    ("write", frozenset({"s3:PutObject"})),
-    ("delete", frozenset({"s3:DeleteObject"})),
-)
-CAPABILITY_NAMES = tuple(name for name, _ in CAPABILITIES)
 PRIVATE_FOLDER = "private/<identity id>/"
 
 
@@ -32,7 +27,7 @@ class FolderGrant:
 
     @property
     def capabilities(self) -> tuple[str, ...]:
-        return tuple(name for name, needs in CAPABILITIES if needs <= set(self.actions))
+        return capabilities(self.actions)
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,7 @@ class EnvironmentAccess:
     roles: tuple[RoleAccess, ...]  # groups by name
     no_group: RoleAccess | None  # None: users in no group get no credentials
     private_folders: bool
-    role_mapping: str  # token | rules
+    role_mapping: str  # token | rules | tags
     ambiguous_role_resolution: str  # Deny | AuthenticatedRole
     settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
 
@@ -74,23 +69,23 @@ class EnvironmentAccess:
 
 
 def environment_access(environment: Environment) -> EnvironmentAccess:
+    documents = environment_documents(environment, placeholder_references(environment))
+    bucket_arn = environment.bucket.arn
     roles = tuple(
         RoleAccess(
-            role_name=naming.role_name(environment, group),
+            role_name=naming.group_role_name(environment, group),
             group=group.name,
             precedence=group.precedence,
             access=group.access,
-            grants=grants(group_policy(environment, group), environment.bucket.arn),
+            grants=grants(documents.group_policies[group.name], bucket_arn),
         )
         for group in environment.groups_by_name
     )
-    default = no_group_policy(environment)
+    default = documents.no_group_policy
     no_group = (
         None
         if default is None
-        else RoleAccess(
-            naming.default_role_name(environment), None, None, None, grants(default, environment.bucket.arn)
-        )
+        else RoleAccess(naming.default_role_name(environment), None, None, None, grants(default, bucket_arn))
     )
     pool, bucket = environment.identity_pool, environment.bucket
     settings = (
@@ -101,6 +96,7 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
             f"on, exempt: {', '.join(bucket.exempt_principals)}" if bucket.folder_guard else "off",
         ),
         ("bucket encryption", "customer managed KMS key" if bucket.encrypted_with_kms else "SSE-S3"),
+        *((("folders per level", str(pool.folders_per_level)),) if pool.role_mapping == "tags" else ()),
     )
     return EnvironmentAccess(
         environment=environment.name,
@@ -115,9 +111,14 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
 
 
 def grants(document: Document, bucket_arn: str) -> tuple[FolderGrant, ...]:
-    """Per folder, the actions a document allows there (folders in first-seen order)."""
+    """Per folder, the S3 actions a document allows there (folders in first-seen order).
+
+    Statements of other services (the bucket key's) grant nothing in a folder by themselves.
+    """
     actions: dict[str, set[str]] = {}
     for statement in document["Statement"]:
+        if not all(action in BY_NAME for action in statement["Action"]):
+            continue
         for prefix in _statement_folders(statement, bucket_arn):
             actions.setdefault(_display(prefix), set()).update(statement["Action"])
     return tuple(FolderGrant(prefix, tuple(sorted(found))) for prefix, found in actions.items())

@@ -11,8 +11,9 @@ from typing import Any
 
 import jinja2
 
-from modules.access import CAPABILITY_NAMES, EnvironmentAccess, RoleAccess, environment_access
+from modules.access_model import EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
+from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
 NO_GROUP = "(no group)"
