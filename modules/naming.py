@@ -43,6 +43,9 @@ FOLDER_CLAIMS = "folder_claims"
 FOLDER_CLAIMS_FUNCTION, FOLDER_CLAIMS_LOGS = FOLDER_CLAIMS + "_function", FOLDER_CLAIMS + "_logs"
 FOLDER_CLAIMS_CODE, FOLDER_CLAIMS_INVOKE = FOLDER_CLAIMS + "_code", FOLDER_CLAIMS + "_invoke"
 FOLDER_CLAIMS_ARN_OUTPUT = FOLDER_CLAIMS + "_lambda_arn"
+FOLDER_CLAIMS_TRUST = FOLDER_CLAIMS + "_trust"
+FOLDER_CLAIMS_ACCOUNT = FOLDER_CLAIMS + "_account"  # data.aws_caller_identity, for an existing pool's ARN
+FOLDERS_ROLE_ARN_OUTPUT = FOLDERS + ROLE_ARN_OUTPUT
 PRINCIPAL_TAGS = "principal_tags"
 # The files bucket and its log bucket share their parts' suffixes: `<bucket><part>`.
 FILES, FILES_LOGS = "files", "files_logs"
@@ -75,6 +78,9 @@ FIXED_NAMES: tuple[str, ...] = (
     FOLDER_CLAIMS_CODE,
     FOLDER_CLAIMS_INVOKE,
     FOLDER_CLAIMS_ARN_OUTPUT,
+    FOLDER_CLAIMS_ACCOUNT,
+    FOLDER_CLAIMS_TRUST,
+    FOLDERS_ROLE_ARN_OUTPUT,
     PRINCIPAL_TAGS,
     *(bucket + part for bucket in (FILES, FILES_LOGS) for part in (*BUCKET_PARTS, *BUCKET_POLICY_PARTS)),
     FILES_LOGGING,

@@ -120,6 +120,34 @@ def trust_policy(identity_pool_id: str, tag_session: bool = False) -> Document:
     )
 
 
+def lambda_trust_policy() -> Document:
+    """The execution role of a Lambda function: only the Lambda service assumes it."""
+    return _document(
+        [
+            {
+                "Sid": "LambdaService",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["sts:AssumeRole"],
+            }
+        ]
+    )
+
+
+def folder_claims_logs_policy(log_group_arn: str) -> Document:
+    """The folder-claims Lambda writes its own log group and nothing else."""
+    return _document(
+        [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
+            }
+        ]
+    )
+
+
 def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
     """TLS only; with a folder guard, each folder is also closed to all but its owner."""
     statements = [_tls_only(bucket_arn)]
