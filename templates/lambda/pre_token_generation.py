@@ -13,13 +13,14 @@ Standard library only. grants.json, written next to this file at synth, holds th
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 from pathlib import Path
 from typing import Any
 
-GRANTS = json.loads((Path(__file__).with_name("grants.json")).read_text(encoding="utf-8"))
+GRANTS_FILE = Path(__file__).with_name("grants.json")
 # A session tag value (STS), and a folder: non-empty, ending in "/".
 FOLDER = re.compile(r"[A-Za-z0-9 _.:/=+\-@]{0,255}/")
 
@@ -30,9 +31,15 @@ logger.setLevel(logging.INFO)
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Cognito hands the event in and takes the same event, with its response filled, back."""
     groups = (event.get("request", {}).get("groupConfiguration") or {}).get("groupsToOverride") or []
-    claims = folder_claims(groups, GRANTS, event.get("userName", "?"))
+    claims = folder_claims(groups, grants(), event.get("userName", "?"))
     event.setdefault("response", {})["claimsOverrideDetails"] = {"claimsToAddOrOverride": claims}
     return event
+
+
+@functools.cache
+def grants() -> dict[str, Any]:
+    """Read once per container: `slots` (level → claim names), `groups` (group → level → folders)."""
+    return json.loads(GRANTS_FILE.read_text(encoding="utf-8"))
 
 
 def folder_claims(groups: list[str], grants: dict[str, Any], user: str) -> dict[str, str]:
