@@ -35,7 +35,7 @@ class RoleAccess:
     role_name: str
     group: str | None  # None: the role of authenticated users in no group
     precedence: int | None
-    access: str | None
+    level: str | None  # the group's access level
     grants: tuple[FolderGrant, ...]
 
     def allows(self, action: str, path: str, identity_id: str) -> bool:
@@ -76,7 +76,7 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
             role_name=naming.group_role_name(environment, group),
             group=group.name,
             precedence=group.precedence,
-            access=group.access,
+            level=group.access,
             grants=grants(documents.group_policies[group.name], bucket_arn),
         )
         for group in environment.groups_by_name

@@ -84,7 +84,7 @@ def _role_json(role: RoleAccess) -> dict[str, Any]:
     return {
         "group": role.group,
         "precedence": role.precedence,
-        "access": role.access,
+        "access": role.level,
         "role": role.role_name,
         "folders": [
             {"prefix": g.prefix, "capabilities": list(g.capabilities), "actions": list(g.actions)}

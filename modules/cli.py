@@ -17,7 +17,7 @@ from typing import NoReturn
 from modules.access_report import report
 from modules.config.model import Environment
 from modules.errors import ConfigError
-from modules.scan import ScanError, scan, table, write_reports
+from modules.scan import ScanError, scan, table, write_check_reports
 from modules.validation import load_valid_environments
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -106,6 +106,6 @@ def _base(directory: Path, names: Sequence[str]) -> tuple[Environment, ...]:
 def _check(environments: Sequence[Environment], outdir: Path, report_dir: Path) -> int:
     result = scan(outdir, [environment.name for environment in environments])
     print(table(result))
-    as_json, as_sarif = write_reports(result, report_dir)
+    as_json, as_sarif = write_check_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")
     return 0 if not result.failed else EXIT_FAILED

@@ -219,7 +219,7 @@ def table(result: ScanResult) -> str:
     return "\n".join(rows)
 
 
-def report_json(result: ScanResult) -> dict[str, Any]:
+def check_json(result: ScanResult) -> dict[str, Any]:
     return {
         "verdict": "pass" if not result.failed else "fail",
         "checkov_version": result.checkov_version,
@@ -229,7 +229,7 @@ def report_json(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def report_sarif(result: ScanResult) -> dict[str, Any]:
+def check_sarif(result: ScanResult) -> dict[str, Any]:
     """SARIF 2.1.0 for code-scanning upload; accepted findings carry their justification."""
     rules = sorted({(f.check_id, f.check_name) for f in result.findings})
     return {
@@ -269,9 +269,9 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
     return result
 
 
-def write_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
+def write_check_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     as_json, as_sarif = directory / "check.json", directory / "check.sarif"
-    as_json.write_text(json.dumps(report_json(result), indent=2, sort_keys=True) + "\n")
-    as_sarif.write_text(json.dumps(report_sarif(result), indent=2, sort_keys=True) + "\n")
+    as_json.write_text(json.dumps(check_json(result), indent=2, sort_keys=True) + "\n")
+    as_sarif.write_text(json.dumps(check_sarif(result), indent=2, sort_keys=True) + "\n")
     return as_json, as_sarif

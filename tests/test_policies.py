@@ -215,7 +215,7 @@ def test_a_tagging_only_level_shows_as_read_and_write_not_as_nothing():
 def test_destructive_or_escalating_actions_are_refused(tmp_path: Path, action: str):
     (tmp_path / "t.json.j2").write_text(GOOD.replace('"s3:GetObject"', f'"{action}"'))
     with pytest.raises(PolicyTemplateError) as caught:
-        render_statements("t", bucket_arn=BUCKET, prefixes=["a/"], versioned=True, directory=tmp_path)
+        render_statements("t", bucket_arn=BUCKET, folders=["a/"], versioned=True, directory=tmp_path)
     assert str(caught.value) == (
         f"template t.json.j2: statement 0: action '{action}' is not in the S3 action table "
         "(modules/policies/actions.py)"
@@ -354,7 +354,7 @@ def test_template_checks(tmp_path: Path, body: str, reason: str | None):
 
     def render() -> list:
         return render_statements(
-            "t", bucket_arn="arn:aws:s3:::b", prefixes=["fin/"], versioned=True, directory=tmp_path
+            "t", bucket_arn="arn:aws:s3:::b", folders=["fin/"], versioned=True, directory=tmp_path
         )
 
     if reason is None:
@@ -368,14 +368,14 @@ def test_template_checks(tmp_path: Path, body: str, reason: str | None):
 def test_values_are_json_escaped(tmp_path: Path):
     (tmp_path / "t.json.j2").write_text(GOOD)
     statements = render_statements(
-        "t", bucket_arn="arn:aws:s3:::b", prefixes=['a"b/'], versioned=False, directory=tmp_path
+        "t", bucket_arn="arn:aws:s3:::b", folders=['a"b/'], versioned=False, directory=tmp_path
     )
     assert statements[0]["Resource"] == ['arn:aws:s3:::b/a"b/*']
 
 
 def test_unknown_level_names_the_known_ones():
     with pytest.raises(PolicyTemplateError) as caught:
-        render_statements("admin", bucket_arn=BUCKET, prefixes=["a/"], versioned=True)
+        render_statements("admin", bucket_arn=BUCKET, folders=["a/"], versioned=True)
     assert (
         str(caught.value)
         == "unknown access level 'admin'; known levels: list, read, readwrite, readwrite-nodelete, write"

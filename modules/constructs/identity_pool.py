@@ -35,7 +35,7 @@ class CognitoIdentity(Construct):
         directory: UserDirectory,
         trust: Document,
     ) -> None:
-        super().__init__(scope, "identity_access")
+        super().__init__(scope, "cognito_identity")
         pool = CognitoIdentityPool(
             self,
             naming.IDENTITY_POOL,

@@ -273,7 +273,7 @@ def _literal(value: str) -> str:
 
 
 def _render(scope: RoleScope, level: str, folders: tuple[str, ...]) -> list[dict[str, Any]]:
-    return render_statements(level, bucket_arn=scope.bucket_arn, prefixes=folders, versioned=scope.versioned)
+    return render_statements(level, bucket_arn=scope.bucket_arn, folders=folders, versioned=scope.versioned)
 
 
 def _named(prefix: str, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -46,11 +46,11 @@ def render_statements(
     level: str,
     *,
     bucket_arn: str,
-    prefixes: Sequence[str],
+    folders: Sequence[str],
     versioned: bool,
     directory: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """The statements of `level` for `prefixes`, checked; PolicyTemplateError otherwise."""
+    """The statements of `level` for `folders`, checked; PolicyTemplateError otherwise."""
     directory = directory or TEMPLATE_DIRECTORY  # read at call time: tests point it elsewhere
     if level not in access_levels(directory):
         known = ", ".join(access_levels(directory))
@@ -58,8 +58,8 @@ def render_statements(
     name = f"{level}{SUFFIX}"
     scope = Scope(
         bucket_arn=bucket_arn,
-        object_arns=tuple(f"{bucket_arn}/{prefix}*" for prefix in prefixes),
-        list_prefixes=tuple(value for prefix in prefixes for value in (prefix, f"{prefix}*")),
+        object_arns=tuple(f"{bucket_arn}/{folder}*" for folder in folders),
+        list_prefixes=tuple(value for folder in folders for value in (folder, f"{folder}*")),
     )
     context = {
         "bucket_arn": bucket_arn,
