@@ -14,7 +14,7 @@ from modules.cli import main
 from modules.scan import ACCEPTED, ScanError, load_acceptances, scan
 from tests.conftest import EXAMPLES, load_stack
 
-ENVIRONMENTS = ["dev", "prod", "staging"]
+ENVIRONMENTS = ["dev", "prod", "staging", "union"]
 
 
 @pytest.fixture(scope="module")
