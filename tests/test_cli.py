@@ -97,7 +97,12 @@ def test_synth_replaces_the_output_and_prints_a_summary(tmp_path: Path, capsys, 
 def test_no_arguments_synthesizes_every_example_into_cdktf_outdir(tmp_path: Path, monkeypatch, example_out):
     monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "cdktf.out"))
     assert main([]) == 0
-    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == ["dev", "prod", "staging", "union"]
+    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == [
+        "dev",
+        "prod",
+        "staging",
+        "union",
+    ]
     assert (tmp_path / "cdktf.out" / "manifest.json").is_file()
 
 
