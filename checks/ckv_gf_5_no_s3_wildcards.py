@@ -14,6 +14,10 @@ object of every bucket).
 - IAM policy variables (`${cognito-identity.amazonaws.com:sub}`, written `$${...}` in a
   Terraform JSON string and `&{...}` in aws_iam_policy_document) are not wildcards, and
   neither are Terraform references (`${aws_s3_bucket.b.id}`): their value is unknown here.
+- A principal tag (`${aws:PrincipalTag/k}`) stands for one folder, ending in `/`, only where
+  the statement requires it to: StringLike `aws:PrincipalTag/k` `?*/` (a non-empty value
+  ending in `/`; `tags` mode). Then `bucket/${aws:PrincipalTag/k}*` is a folder's objects;
+  without that condition an empty or slash-less tag would widen it, and it fails.
 - S3 resources are ARNs of the s3 service in any partition, plus resources that start with
   a reference to a bucket's ARN (`${aws_s3_bucket.b.arn}/*`, which `.tf` jsonencode reaches
   as `aws_s3_bucket.b.arn/*`). A bare `*` Resource is not an S3 ARN and is left to
@@ -42,10 +46,24 @@ _S3_ARN = re.compile(r"^arn:[^:]*:s3:")
 _BUCKET_ARN_REFERENCE = re.compile(r"^(?:\$\{)?(?:data\.)?aws_s3_bucket\.[\w-]+\.arn\b")
 # ${...} (IAM variable or Terraform reference), $${...} (escaped IAM variable), &{...}
 _VARIABLE = re.compile(r"(?:\$\$?|&)\{[^{}]*\}")
+_PRINCIPAL_TAG = re.compile(r"(?:\$\$?|&)\{aws:PrincipalTag/([^{}]+)\}", re.IGNORECASE)
+_TAG_KEY = "aws:principaltag/"
+NON_EMPTY_FOLDER = ("?*/",)
 
 
-def _literal(value: str) -> str:
-    # Replace variables by a plain character so that their braces and names are not judged.
+def _folder_tags(statement: Statement) -> frozenset[str]:
+    """The principal tags that this statement only matches while they hold a folder."""
+    return frozenset(
+        c.variable[len(_TAG_KEY) :].lower()
+        for c in statement.conditions
+        if c.test == "StringLike" and c.variable.lower().startswith(_TAG_KEY) and c.values == NON_EMPTY_FOLDER
+    )
+
+
+def _literal(value: str, folder_tags: frozenset[str]) -> str:
+    # Replace variables by a plain character so that their braces and names are not judged;
+    # a tag that must hold a folder by "v/", so that its trailing `*` is a folder's `/*`.
+    value = _PRINCIPAL_TAG.sub(lambda m: "v/" if m.group(1).lower() in folder_tags else "v", value)
     return _VARIABLE.sub("v", value)
 
 
@@ -59,8 +77,8 @@ def _key_ok(key: str) -> bool:
     return not _has_wildcard(stem)
 
 
-def _prefix_ok(prefix: str) -> bool:
-    literal = _literal(prefix)
+def _prefix_ok(prefix: str, folder_tags: frozenset[str]) -> bool:
+    literal = _literal(prefix, folder_tags)
     return bool(literal) and _key_ok(literal)
 
 
@@ -78,9 +96,9 @@ def _broad_not_resource(statement: Statement) -> bool:
     )
 
 
-def _s3_resource_ok(resource: str) -> bool:
+def _s3_resource_ok(resource: str, folder_tags: frozenset[str]) -> bool:
     # "arn:aws:s3:::bucket/key": the bucket part takes no wildcard at all, the key the rule above.
-    head, _, key = _literal(resource).partition("/")
+    head, _, key = _literal(resource, folder_tags).partition("/")
     return not _has_wildcard(head) and _key_ok(key)
 
 
@@ -93,7 +111,8 @@ def no_s3_wildcards(statement: Statement) -> bool | None:
     prefixes = [v for c in statement.conditions_on("s3:prefix") for v in c.values]
     if not resources and not prefixes:
         return None
-    return all(map(_s3_resource_ok, resources)) and all(map(_prefix_ok, prefixes))
+    tags = _folder_tags(statement)
+    return all(_s3_resource_ok(r, tags) for r in resources) and all(_prefix_ok(p, tags) for p in prefixes)
 
 
 data_check = PolicyDocumentDataCheck(CHECK_ID, NAME, no_s3_wildcards)

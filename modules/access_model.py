@@ -51,7 +51,7 @@ class EnvironmentAccess:
     roles: tuple[RoleAccess, ...]  # groups by name
     no_group: RoleAccess | None  # None: users in no group get no credentials
     private_folders: bool
-    role_mapping: str  # token | rules
+    role_mapping: str  # token | rules | tags
     ambiguous_role_resolution: str  # Deny | AuthenticatedRole
     settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
     folder_guard_exempt: tuple[str, ...] | None  # None: no folder guard
@@ -80,7 +80,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
     bucket_arn = environment.bucket.arn
     roles = tuple(
         RoleAccess(
-            role_name=naming.role_name(environment, group),
+            role_name=naming.group_role_name(environment, group),
             group=group.name,
             precedence=group.precedence,
             level=group.access,
@@ -105,6 +105,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         ("bucket", f"{'new' if bucket.name is not None else 'existing'} {bucket.bucket_name}"),
         ("bucket encryption", _encryption(environment)),
         ("user pool", _user_pool(environment)),
+        *((("folders per level", str(pool.folders_per_level)),) if pool.role_mapping == "tags" else ()),
     )
     return EnvironmentAccess(
         environment=environment.name,

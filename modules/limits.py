@@ -33,3 +33,15 @@ BUCKET_POLICY_TEXT = "S3 allows 20 KB (20,480 bytes) of bucket policy"
 ACCOUNT_ID = "123456789012"
 # The created key's ARN is a reference until apply; sized with the longest region name.
 KMS_KEY_ARN = f"arn:aws:kms:ap-southeast-5:{ACCOUNT_ID}:key/" + "f" * 8 + "-ffff-ffff-ffff-" + "f" * 12
+
+TAG_MAPPINGS = 50
+TAG_MAPPINGS_TEXT = (
+    "an identity pool maps at most 50 claims to principal tags per identity provider "
+    "(SetPrincipalTagAttributeMap), and STS accepts at most 50 session tags"
+)
+TAG_VALUE = 256
+TAG_VALUE_TEXT = "a session tag value is at most 256 letters, digits, spaces and _.:/=+-@ (STS Tag)"
+
+# Reached only in tags mode: a role per group runs into the role quota long before.
+GROUPS_PER_USER_POOL = 10_000
+GROUPS_PER_USER_POOL_TEXT = "Amazon Cognito allows 10,000 groups per user pool (Cognito resource quota)"

@@ -35,6 +35,18 @@ GROUP_SUFFIXES = ("", *ROLE_SUFFIXES, ROLE_ARN_OUTPUT)
 USER_POOL, USER_POOL_CLIENT = "users", "web"
 IDENTITY_POOL, ROLE_ATTACHMENT, COGNITO_TRUST = "identities", "identities_roles", "cognito_trust"
 NO_GROUP = "no_group"  # base of the role of authenticated users in no group
+# tags mode: the one folders role, the Lambda that issues folder claims at sign-in (a
+# Pre Token Generation trigger) with its role, log group, code and invoke permission, and
+# the identity pool's claim → principal tag mapping.
+FOLDERS = "folders"
+FOLDER_CLAIMS = "folder_claims"
+FOLDER_CLAIMS_FUNCTION, FOLDER_CLAIMS_LOGS = FOLDER_CLAIMS + "_function", FOLDER_CLAIMS + "_logs"
+FOLDER_CLAIMS_CODE, FOLDER_CLAIMS_INVOKE = FOLDER_CLAIMS + "_code", FOLDER_CLAIMS + "_invoke"
+FOLDER_CLAIMS_ARN_OUTPUT = FOLDER_CLAIMS + "_lambda_arn"
+FOLDER_CLAIMS_TRUST = FOLDER_CLAIMS + "_trust"
+FOLDER_CLAIMS_ACCOUNT = FOLDER_CLAIMS + "_account"  # data.aws_caller_identity, for an existing pool's ARN
+FOLDERS_ROLE_ARN_OUTPUT = FOLDERS + ROLE_ARN_OUTPUT
+PRINCIPAL_TAGS = "principal_tags"
 # The files bucket and its log bucket share their parts' suffixes: `<bucket><part>`.
 FILES, FILES_LOGS = "files", "files_logs"
 PUBLIC_ACCESS_BLOCK, OWNERSHIP, ENCRYPTION = "_public_access_block", "_ownership", "_encryption"
@@ -60,6 +72,16 @@ FIXED_NAMES: tuple[str, ...] = (
     ROLE_ATTACHMENT,
     COGNITO_TRUST,
     *(NO_GROUP + suffix for suffix in ROLE_SUFFIXES),
+    *(base + suffix for base in (FOLDERS, FOLDER_CLAIMS) for suffix in ROLE_SUFFIXES),
+    FOLDER_CLAIMS_FUNCTION,
+    FOLDER_CLAIMS_LOGS,
+    FOLDER_CLAIMS_CODE,
+    FOLDER_CLAIMS_INVOKE,
+    FOLDER_CLAIMS_ARN_OUTPUT,
+    FOLDER_CLAIMS_ACCOUNT,
+    FOLDER_CLAIMS_TRUST,
+    FOLDERS_ROLE_ARN_OUTPUT,
+    PRINCIPAL_TAGS,
     *(bucket + part for bucket in (FILES, FILES_LOGS) for part in (*BUCKET_PARTS, *BUCKET_POLICY_PARTS)),
     FILES_LOGGING,
     FILES_KEY,
@@ -80,6 +102,23 @@ def block_names(group_name: str) -> frozenset[str]:
 
 def role_name(environment: Environment, group: Group) -> str:
     return bounded_name(f"{environment.app}-{environment.name}-{group.name}", MAX_ROLE_NAME)
+
+
+def group_role_name(environment: Environment, group: Group) -> str:
+    """The role a member of `group` receives: its own, or in tags mode the one folders role."""
+    if environment.identity_pool.role_mapping == "tags":
+        return folders_role_name(environment)
+    return role_name(environment, group)
+
+
+def folders_role_name(environment: Environment) -> str:
+    """tags mode: the one role of every group member; their principal tags pick the folders."""
+    return bounded_name(f"{environment.app}-{environment.name}-folders", MAX_ROLE_NAME)
+
+
+def folder_claims_name(environment: Environment) -> str:
+    """tags mode: the folder-claims Lambda and its execution role (64 characters for both)."""
+    return bounded_name(f"{environment.app}-{environment.name}-folder-claims", MAX_ROLE_NAME)
 
 
 def default_role_name(environment: Environment) -> str:

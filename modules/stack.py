@@ -7,14 +7,23 @@ from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, Te
 from constructs import Construct, Node
 
 from modules import naming
-from modules.aws import AwsProvider, AwsProviderDefaultTags, CognitoIdentityPool, IamRole, KmsKey
+from modules.aws import (
+    AwsProvider,
+    AwsProviderDefaultTags,
+    CognitoIdentityPool,
+    CognitoUserGroup,
+    IamRole,
+    KmsKey,
+)
 from modules.config.model import Environment
 from modules.constructs.bucket import FilesBucket
 from modules.constructs.cognito_group import CognitoGroupWithRole
+from modules.constructs.folder_claims import FolderClaimsFunction
 from modules.constructs.folder_role import FolderRole
 from modules.constructs.identity_pool import CognitoIdentity
 from modules.constructs.user_pool import UserDirectory
-from modules.policies.environment_documents import environment_documents
+from modules.policies import principal_tags
+from modules.policies.environment_documents import EnvironmentDocuments, environment_documents
 from modules.policies.references import References
 
 
@@ -30,11 +39,23 @@ class GroupFoldersStack(TerraformStack):
         FilesBucket(
             self, environment.bucket, key_alias=f"alias/{pool_name}-files", policy=documents.bucket_policy
         )
+        tags_mode = environment.identity_pool.role_mapping == "tags"
+        claims = (
+            FolderClaimsFunction(
+                self,
+                name=naming.folder_claims_name(environment),
+                environment_name=environment.name,
+                grants=principal_tags.lambda_data(environment),
+            )
+            if tags_mode
+            else None
+        )
         directory = UserDirectory(
             self,
             environment.user_pool,
             region=environment.region,
             client_name=naming.user_pool_client_name(environment),
+            pre_token_lambda_arn=claims.arn if claims else None,
         )
         identity = CognitoIdentity(self, pool_name=pool_name, directory=directory, trust=documents.trust)
         no_group = FolderRole(
@@ -45,18 +66,14 @@ class GroupFoldersStack(TerraformStack):
             trust_json=identity.trust_json,
             policy=documents.no_group_policy,
         )
-        roles = {
-            group.name: CognitoGroupWithRole(
-                self,
-                group,
-                role_name=naming.role_name(environment, group),
-                environment_name=environment.name,
-                user_pool_id=directory.user_pool_id,
-                trust_json=identity.trust_json,
-                policy=documents.group_policies[group.name],
-            ).role
-            for group in environment.groups_by_name
-        }
+        if claims:
+            pool_arn = directory.user_pool_arn or claims.existing_pool_arn(
+                environment.region, str(environment.user_pool.existing_id)
+            )
+            claims.allow_pool(pool_arn)
+            identity.map_principal_tags(principal_tags.all_tag_keys(environment))
+        role_of_group = _folders_role if tags_mode else _group_roles
+        roles = role_of_group(self, environment, documents, identity.trust_json, directory.user_pool_id)
         by_precedence = sorted(environment.groups, key=lambda group: (group.precedence, group.name))
         identity.attach_roles(
             environment.identity_pool,
@@ -68,7 +85,15 @@ class GroupFoldersStack(TerraformStack):
             naming.USER_POOL_CLIENT_ID_OUTPUT: directory.client_id,
             naming.IDENTITY_POOL_ID_OUTPUT: identity.pool_id,
             naming.BUCKET_NAME_OUTPUT: environment.bucket.bucket_name,
-            **{naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn for name, role in roles.items()},
+            **(
+                {naming.FOLDERS_ROLE_ARN_OUTPUT: roles[environment.groups[0].name].arn}
+                if tags_mode
+                else {
+                    naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn
+                    for name, role in roles.items()
+                }
+            ),
+            **({naming.FOLDER_CLAIMS_ARN_OUTPUT: claims.arn} if claims else {}),
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
@@ -87,6 +112,58 @@ class GroupFoldersStack(TerraformStack):
         return node.id
 
 
+def _folders_role(
+    stack: TerraformStack,
+    environment: Environment,
+    documents: EnvironmentDocuments,
+    trust_json: str,
+    user_pool_id: str,
+) -> dict[str, IamRole]:
+    """tags mode: one folders role, which every Cognito group carries (Token mapping then
+    hands it to any group member; users in no group stay with users_without_group)."""
+    role = FolderRole(
+        stack,
+        naming.FOLDERS,
+        role_name=naming.folders_role_name(environment),
+        description=f"Members of any group; their principal tags name their folders ({environment.name})",
+        trust_json=trust_json,
+        policy=documents.folders_policy,
+    ).role
+    for group in environment.groups_by_name:
+        CognitoUserGroup(
+            stack,
+            naming.terraform_id(group.name),
+            name=group.name,
+            description=group.description or None,
+            precedence=group.precedence,
+            role_arn=role.arn,
+            user_pool_id=user_pool_id,
+        )
+    return {group.name: role for group in environment.groups_by_name}
+
+
+def _group_roles(
+    stack: TerraformStack,
+    environment: Environment,
+    documents: EnvironmentDocuments,
+    trust_json: str,
+    user_pool_id: str,
+) -> dict[str, IamRole]:
+    """token and rules: each Cognito group with a role of its own."""
+    return {
+        group.name: CognitoGroupWithRole(
+            stack,
+            group,
+            role_name=naming.role_name(environment, group),
+            environment_name=environment.name,
+            user_pool_id=user_pool_id,
+            trust_json=trust_json,
+            policy=documents.group_policies[group.name],
+        ).role
+        for group in environment.groups_by_name
+    }
+
+
 def stack_references(environment: Environment) -> References:
     """Terraform references to the blocks the stack declares (modules.naming), so that every
     document is rendered once, before any construct exists."""
@@ -96,12 +173,17 @@ def stack_references(environment: Environment) -> References:
         bucket_arn=bucket.arn,
         key_arn=_reference(KmsKey, naming.FILES_KEY, "arn") if new_key else bucket.kms_key_arn,
         role_arns={
-            group.name: _reference(IamRole, naming.terraform_id(group.name) + naming.ROLE, "arn")
+            group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "arn")
             for group in environment.groups
         },
         no_group_role_arn=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "arn"),
         identity_pool_id=_reference(CognitoIdentityPool, naming.IDENTITY_POOL, "id"),
     )
+
+
+def _role_base(environment: Environment, group_name: str) -> str:
+    tags_mode = environment.identity_pool.role_mapping == "tags"
+    return naming.FOLDERS if tags_mode else naming.terraform_id(group_name)
 
 
 def _reference(resource: type, name: str, attribute: str) -> str:

@@ -12,6 +12,7 @@ from modules.config.model import Environment, Group, tag_problem
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.folders import first_overlaps
+from modules.policies import principal_tags
 from modules.policies.documents import minified_size
 from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
 from modules.policies.references import placeholder_references
@@ -179,20 +180,85 @@ def document_sizes(environment: Environment, source: Source, templates: Path | N
             if group.name in error.by_group:
                 yield _group_problem(source, index, "access", error.by_group[group.name])
         return
+    tags = environment.identity_pool.role_mapping == "tags"
     for index, group in enumerate(environment.groups):
         size = minified_size(documents.group_policies[group.name])
-        if size > limits.INLINE_POLICIES:
+        if size > limits.INLINE_POLICIES and not tags:
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
+    if (
+        documents.folders_policy is not None
+        and len(principal_tags.all_tag_keys(environment)) <= limits.TAG_MAPPINGS
+    ):
+        yield from _folders_policy_size(environment, source, minified_size(documents.folders_policy))
     # The folder guard lists every group's role under its folders: it grows with the groups.
     if environment.bucket.folder_guard and documents.bucket_policy is not None:
         size = minified_size(documents.bucket_policy)
         if size > limits.BUCKET_POLICY:
             reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
             yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
+
+
+def _folders_policy_size(environment: Environment, source: Source, size: int) -> Iterator[Problem]:
+    if size > limits.INLINE_POLICIES:
+        levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
+        reason = (
+            f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
+            f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
+        )
+
+
+def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: every folder is a session tag value; one group's folders fit the tags of its level."""
+    slots = environment.identity_pool.folders_per_level
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    for index, group in enumerate(environment.groups):
+        for position, folder in enumerate(group.folders):
+            problem = _tag_value_problem(folder)
+            if problem:
+                reason = (
+                    f"{folder!r} {problem}; role_mapping tags makes it a tag value: {limits.TAG_VALUE_TEXT}"
+                )
+                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+        if len(group.folders) > slots:
+            reason = (
+                f"group {group.name!r} has {len(group.folders)} folders, but with role_mapping tags a user "
+                f"holds at most {slots} folders of one access level (identity_pool.folders_per_level)"
+            )
+            yield _group_problem(source, index, "prefixes", reason)
+
+
+def _tag_value_problem(folder: str) -> str | None:
+    refused = sorted({character for character in folder if not principal_tags.TAG_VALUE.fullmatch(character)})
+    if refused:
+        return f"has {', '.join(map(repr, refused))}"
+    return f"is {len(folder)} characters" if len(folder) > limits.TAG_VALUE else None
+
+
+def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: the identity pool maps one claim to a principal tag per level and folder slot."""
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
+    if levels * slots > limits.TAG_MAPPINGS:
+        reason = (
+            f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
+            f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
+        )
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -206,14 +272,18 @@ def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
         yield Problem(
             source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
         )
-    # Cognito's 10,000 groups per pool is never reached: the role quota below is lower.
     if _over_role_quota(environment):
         quota = environment.limits.iam_roles_per_account
         reason = f"{count + 1} roles (one per group, one for no group); {limits.roles_text(quota)}"
         yield Problem(where, "groups", reason)
+    if count > limits.GROUPS_PER_USER_POOL:
+        yield Problem(where, "groups", f"{count} groups; {limits.GROUPS_PER_USER_POOL_TEXT}")
 
 
 def _over_role_quota(environment: Environment) -> bool:
+    """tags mode has two roles (folders, no group), however many groups."""
+    if environment.identity_pool.role_mapping == "tags":
+        return False
     return len(environment.groups) + 1 > environment.limits.iam_roles_per_account
 
 
@@ -242,4 +312,6 @@ RULES: tuple[Rule, ...] = (
     tag_rules,
     distinct_role_names,
     distinct_precedence,
+    folders_fit_tags,
+    tag_mappings,
 )

@@ -25,7 +25,7 @@ def write(directory: Path, name: str, bucket: str, extra: str = "") -> None:
 
 
 def test_the_examples_do_not_clash():
-    assert [e.name for e in load_valid_environments(EXAMPLES)] == ["dev", "prod", "staging"]
+    assert [e.name for e in load_valid_environments(EXAMPLES)] == ["dev", "prod", "staging", "union"]
 
 
 def test_asking_for_one_environment_still_compares_it_with_the_others():

@@ -39,7 +39,7 @@ def test_validate_examples_is_fast_and_never_imports_cdktf():
     elapsed = time.perf_counter() - start
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
-        "3 environment(s) valid: dev, prod, staging\n",
+        "4 environment(s) valid: dev, prod, staging, union\n",
         "",
     )
     assert elapsed < 1.0, f"validate took {elapsed:.2f} s"
@@ -96,7 +96,12 @@ def test_synth_replaces_the_output_and_prints_a_summary(tmp_path: Path, capsys, 
 def test_no_arguments_synthesizes_every_example_into_cdktf_outdir(tmp_path: Path, monkeypatch, example_out):
     monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "cdktf.out"))
     assert main([]) == 0
-    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == ["dev", "prod", "staging"]
+    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == [
+        "dev",
+        "prod",
+        "staging",
+        "union",
+    ]
     assert (tmp_path / "cdktf.out" / "manifest.json").is_file()
 
 

@@ -15,7 +15,7 @@ from tests.conftest import BASE, EXAMPLES
 
 def test_examples_share_one_group_list():
     environments = load_valid_environments(EXAMPLES)
-    assert [e.name for e in environments] == ["dev", "prod", "staging"]
+    assert [e.name for e in environments] == ["dev", "prod", "staging", "union"]
     group_lists = {e.groups for e in environments}
     assert len(group_lists) == 1
     (groups,) = group_lists

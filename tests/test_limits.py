@@ -177,7 +177,7 @@ def with_groups(count: int, quota: int) -> Environment:
     groups = [{"name": f"t{i}", "access": "list", "precedence": i} for i in range(count)]
     document = {"limits": {"iam_roles_per_account": quota}, "groups": groups}
     return Environment.model_validate_json(
-        json.dumps({**environment(groups_text(1)).model_dump(), **document})
+        json.dumps({**environment(groups_text(1)).model_dump(exclude_defaults=True), **document})
     )
 
 

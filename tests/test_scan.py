@@ -16,7 +16,7 @@ from modules.config.acceptances import ACCEPTED, load_acceptances
 from modules.scan import ScanError, scan
 from tests.conftest import EXAMPLES, load_stack
 
-ENVIRONMENTS = ["dev", "prod", "staging"]
+ENVIRONMENTS = ["dev", "prod", "staging", "union"]
 
 
 ACCEPTANCES = load_acceptances(ACCEPTED)

@@ -138,10 +138,12 @@ class UserPool(Frozen):
 
 
 class IdentityPool(Frozen):
-    role_mapping: Literal["token", "rules"] = Field(
+    role_mapping: Literal["token", "rules", "tags"] = Field(
         "token",
         description="`token`: each user gets the role of their group with the lowest precedence; "
-        "`rules`: one `cognito:groups` `Equals` rule per group in precedence order (at most 25; see below)",
+        "`rules`: one `cognito:groups` `Equals` rule per group in precedence order (at most 25; see below); "
+        "`tags`: one folders role, the union of a user's groups through principal tags "
+        "(see Choosing a role mapping)",
     )
     users_without_group: Literal["deny", "private_only"] = Field(
         "deny", description="`deny`: no credentials; `private_only`: only their private folder"
@@ -150,6 +152,18 @@ class IdentityPool(Frozen):
         False,
         description="two groups with the same precedence leave a member of both without a preferred role",
     )
+    folders_per_level: int = Field(
+        default=4,
+        ge=1,
+        le=50,
+        description="`tags`: how many folders of one access level a user may hold (one principal tag each)",
+    )
+
+    @model_validator(mode="after")
+    def _folders_per_level_with_tags(self) -> IdentityPool:
+        if "folders_per_level" in self.model_fields_set and self.role_mapping != "tags":
+            raise ValueError("folders_per_level only matters with role_mapping: tags")
+        return self
 
     @property
     def ambiguous_role_resolution(self) -> str:

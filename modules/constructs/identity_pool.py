@@ -10,6 +10,7 @@ from modules import naming
 from modules.aws import (
     CognitoIdentityPool,
     CognitoIdentityPoolCognitoIdentityProviders,
+    CognitoIdentityPoolProviderPrincipalTag,
     CognitoIdentityPoolRolesAttachment,
     CognitoIdentityPoolRolesAttachmentRoleMapping,
     CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
@@ -71,11 +72,24 @@ class CognitoIdentity(Construct):
             role_mapping=[
                 CognitoIdentityPoolRolesAttachmentRoleMapping(
                     identity_provider=f"{directory.provider_name}:{directory.client_id}",
-                    type=settings.role_mapping.capitalize(),
+                    # tags: Token, and every group carries the one folders role.
+                    type="Rules" if settings.role_mapping == "rules" else "Token",
                     ambiguous_role_resolution=settings.ambiguous_role_resolution,
                     mapping_rule=_rules(rules) if settings.role_mapping == "rules" else None,
                 )
             ],
+        )
+
+    def map_principal_tags(self, tag_keys: Sequence[str]) -> None:
+        """tags mode: each ID-token claim of these names becomes the principal tag of the same
+        name; nothing else (use_defaults false: no username or client id tags)."""
+        CognitoIdentityPoolProviderPrincipalTag(
+            self,
+            naming.PRINCIPAL_TAGS,
+            identity_pool_id=self.pool_id,
+            identity_provider_name=self._directory.provider_name,
+            principal_tags={key: key for key in tag_keys},
+            use_defaults=False,
         )
 
 

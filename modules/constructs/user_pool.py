@@ -5,15 +5,34 @@ from __future__ import annotations
 from constructs import Construct
 
 from modules import naming
-from modules.aws import CognitoUserPool, CognitoUserPoolClient
+from modules.aws import (
+    CognitoUserPool,
+    CognitoUserPoolClient,
+    CognitoUserPoolLambdaConfig,
+    CognitoUserPoolLambdaConfigPreTokenGenerationConfig,
+)
 from modules.config.model import UserPool
 
 
 class UserDirectory(Construct):
-    """Exposes `user_pool_id`, `client_id` and `provider_name` whichever way it was made."""
+    """Exposes `user_pool_id`, `client_id` and `provider_name` whichever way it was made, and
+    `user_pool_arn` for a pool made here (None for an existing one).
 
-    def __init__(self, scope: Construct, config: UserPool, *, region: str, client_name: str) -> None:
+    `pre_token_lambda_arn` (tags mode) becomes a new pool's Pre Token Generation trigger
+    (event V1_0: ID-token claims, every feature plan); an existing pool is never changed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        config: UserPool,
+        *,
+        region: str,
+        client_name: str,
+        pre_token_lambda_arn: str | None = None,
+    ) -> None:
         super().__init__(scope, "user_directory")
+        self.user_pool_arn: str | None = None
         if config.name is None:
             self.user_pool_id = str(config.existing_id)
             self.client_id = str(config.existing_client_id)
@@ -38,6 +57,7 @@ class UserDirectory(Construct):
             software_token_mfa_configuration={"enabled": True},
             auto_verified_attributes=["email"],
             username_attributes=["email"],
+            lambda_config=_pre_token_trigger(pre_token_lambda_arn),
         )
         client = CognitoUserPoolClient(
             self,
@@ -51,5 +71,16 @@ class UserDirectory(Construct):
             explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         )
         self.user_pool_id = pool.id
+        self.user_pool_arn = pool.arn
         self.client_id = client.id
         self.provider_name = pool.endpoint
+
+
+def _pre_token_trigger(lambda_arn: str | None) -> CognitoUserPoolLambdaConfig | None:
+    if lambda_arn is None:
+        return None
+    return CognitoUserPoolLambdaConfig(
+        pre_token_generation_config=CognitoUserPoolLambdaConfigPreTokenGenerationConfig(
+            lambda_arn=lambda_arn, lambda_version="V1_0"
+        )
+    )

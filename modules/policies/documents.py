@@ -11,10 +11,12 @@ from typing import Any
 
 from modules.policies.actions import LIST_ACTIONS, kms_needs
 from modules.policies.check import IDENTITY_VARIABLE
+from modules.policies.principal_tags import NON_EMPTY_FOLDER, tag_variable
 from modules.policies.templates import render_statements
 
 VERSION = "2012-10-17"
 PRIVATE_PREFIX = f"private/{IDENTITY_VARIABLE}/"
+IAM_VARIABLE = re.compile(r"\$\{([^{}:]+:[^{}]+)\}")
 PRIVATE_LEVEL = "readwrite"
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 ACCESS_LOG_PREFIX = "s3-access/"
@@ -52,6 +54,27 @@ def group_policy(level: str, folders: tuple[str, ...], scope: RoleScope) -> Docu
     return _with_key(scope, statements)
 
 
+def folders_policy(tag_slots: tuple[tuple[str, tuple[str, ...]], ...], scope: RoleScope) -> Document:
+    """`tags` mode: the one folders role. For each (level, tag keys) of `tag_slots` and each
+    key, the level's statements for the folder in that principal tag, matching only while
+    the tag holds a non-empty folder (a missing tag matches nothing); then the private
+    folder, and the bucket's key as far as those need it."""
+    statements: list[dict[str, Any]] = []
+    for level, keys in tag_slots:
+        for key in keys:
+            sid = "Tag" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", key))
+            rendered = _named(sid, _render(scope, level, (tag_variable(key),)))
+            statements += [_with_folder_tag(statement, key) for statement in rendered]
+    statements += _private_folder_statements(scope)
+    return _with_key(scope, statements)
+
+
+def _with_folder_tag(statement: dict[str, Any], key: str) -> dict[str, Any]:
+    condition = {operator: dict(block) for operator, block in statement.get("Condition", {}).items()}
+    condition.setdefault("StringLike", {})[f"aws:PrincipalTag/{key}"] = [NON_EMPTY_FOLDER]
+    return {**statement, "Condition": condition}
+
+
 def no_group_policy(scope: RoleScope) -> Document:
     """The policy of users in no group: their private folder only."""
     return _with_key(scope, _private_folder_statements(scope))
@@ -80,19 +103,48 @@ def _private_folder_statements(scope: RoleScope) -> list[dict[str, Any]]:
     return _named("Private", _render(scope, PRIVATE_LEVEL, (PRIVATE_PREFIX,)))
 
 
-def trust_policy(identity_pool_id: str) -> Document:
-    """Only identities of this identity pool, and only authenticated ones."""
+def trust_policy(identity_pool_id: str, tag_session: bool = False) -> Document:
+    """Only identities of this identity pool, and only authenticated ones; with
+    `tag_session` (tags mode) the identity pool may also pass principal tags."""
     return _document(
         [
             {
                 "Sid": "CognitoAuthenticatedIdentities",
                 "Effect": "Allow",
                 "Principal": {"Federated": COGNITO_IDENTITY},
-                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Action": ["sts:AssumeRoleWithWebIdentity", *(["sts:TagSession"] if tag_session else [])],
                 "Condition": {
                     "StringEquals": {f"{COGNITO_IDENTITY}:aud": [identity_pool_id]},
                     "ForAnyValue:StringLike": {f"{COGNITO_IDENTITY}:amr": ["authenticated"]},
                 },
+            }
+        ]
+    )
+
+
+def lambda_trust_policy() -> Document:
+    """The execution role of a Lambda function: only the Lambda service assumes it."""
+    return _document(
+        [
+            {
+                "Sid": "LambdaService",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["sts:AssumeRole"],
+            }
+        ]
+    )
+
+
+def folder_claims_logs_policy(log_group_arn: str) -> Document:
+    """The folder-claims Lambda writes its own log group and nothing else."""
+    return _document(
+        [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
             }
         ]
     )
@@ -217,7 +269,9 @@ def _terraform_statement(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _literal(value: str) -> str:
-    return value.replace(IDENTITY_VARIABLE, "&" + IDENTITY_VARIABLE[1:])
+    """IAM variables (`${service:key}`, `${aws:PrincipalTag/k}`) as the data source writes them;
+    Terraform references (`${aws_x.y.id}`, no colon) stay references."""
+    return IAM_VARIABLE.sub(r"&{\1}", value)
 
 
 def _render(scope: RoleScope, level: str, folders: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -17,17 +17,20 @@ from modules.policies.documents import (
     FolderGuard,
     RoleScope,
     files_bucket_policy,
+    folders_policy,
     group_policy,
     no_group_policy,
     trust_policy,
 )
+from modules.policies.principal_tags import tag_slots
 from modules.policies.references import References
 from modules.policies.templates import PolicyTemplateError
 
 
 @dataclass(frozen=True)
 class EnvironmentDocuments:
-    group_policies: Mapping[str, Document]  # group name → its role's policy
+    group_policies: Mapping[str, Document]  # group name → its role's policy (tags: what one group grants)
+    folders_policy: Document | None  # tags mode: the one folders role's policy; else None
     no_group_policy: Document | None  # None: users in no group get nothing
     trust: Document  # every role of the environment shares it
     bucket_policy: Document | None  # None: an existing bucket is left as it is
@@ -57,10 +60,12 @@ def environment_documents(
         raise GroupTemplateErrors(errors)
     pool, bucket = environment.identity_pool, environment.bucket
     grants_no_group = pool.users_without_group == "private_only" and environment.private_folders
+    tags = pool.role_mapping == "tags"
     return EnvironmentDocuments(
         group_policies=policies,
+        folders_policy=folders_policy(tag_slots(environment), scope) if tags else None,
         no_group_policy=no_group_policy(scope) if grants_no_group else None,
-        trust=trust_policy(references.identity_pool_id),
+        trust=trust_policy(references.identity_pool_id, tag_session=tags),
         bucket_policy=files_bucket_policy(references.bucket_arn, _guard(environment, references))
         if bucket.name is not None
         else None,
@@ -84,7 +89,10 @@ def _guard(environment: Environment, references: References) -> FolderGuard | No
     groups = environment.groups_by_name
     return FolderGuard(
         owners=tuple((folder, references.role_arns[g.name]) for g in groups for folder in g.folders),
-        our_roles=(*(references.role_arns[g.name] for g in groups), references.no_group_role_arn),
+        # tags mode: every group's ARN is the one folders role's.
+        our_roles=tuple(
+            dict.fromkeys((*(references.role_arns[g.name] for g in groups), references.no_group_role_arn))
+        ),
         exempt_principals=environment.bucket.exempt_principals,
         private_folders=environment.private_folders,
     )

@@ -18,7 +18,7 @@ from modules.config.model import Environment
 class References:
     bucket_arn: str
     key_arn: str | None  # the bucket's customer managed key; None with SSE-S3
-    role_arns: Mapping[str, str]  # group name → ARN of its role
+    role_arns: Mapping[str, str]  # group name → ARN of its role (tags mode: the folders role)
     no_group_role_arn: str  # the role of authenticated users in no group
     identity_pool_id: str
 
@@ -30,7 +30,7 @@ def placeholder_references(environment: Environment) -> References:
     return References(
         bucket_arn=bucket.arn,
         key_arn=key_arn,
-        role_arns={g.name: _role_arn(naming.role_name(environment, g)) for g in environment.groups},
+        role_arns={g.name: _role_arn(naming.group_role_name(environment, g)) for g in environment.groups},
         no_group_role_arn=_role_arn(naming.default_role_name(environment)),
         identity_pool_id=limits.LONGEST_IDENTITY_POOL_ID,
     )

@@ -380,3 +380,56 @@ resource "aws_s3_bucket_policy" "na_checkov_cannot_render_jsonencode" {
     }]
   })
 }
+
+# tags mode: a principal tag that the statement requires to be a non-empty folder ("?*/").
+data "aws_iam_policy_document" "pass_principal_tag_folder" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["&{aws:PrincipalTag/read.1}", "&{aws:PrincipalTag/read.1}*"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.1}*"]
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+}
+
+# The same without the condition: an empty tag would make it the whole bucket.
+data "aws_iam_policy_document" "fail_principal_tag_unguarded" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.1}*"]
+  }
+}
+
+# The condition guards another tag than the one in the resource.
+data "aws_iam_policy_document" "fail_principal_tag_other_guarded" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.2}*"]
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+}
+
