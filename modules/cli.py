@@ -16,6 +16,8 @@ from typing import NoReturn
 
 from modules.config.model import Environment
 from modules.errors import ConfigError
+from modules.plan_summary import PlanError, load_plan
+from modules.plan_summary import summary as plan_summary
 from modules.report import report
 from modules.scan import ScanError, scan, table, write_reports
 from modules.validation import load_valid_environments
@@ -58,12 +60,15 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="DIR",
                 help="print only the changes from DIR",
             )
+    _add_plan_summary(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command and outcome
     arguments = _parser().parse_args(argv if argv is not None else sys.argv[1:])
     command = arguments.command or "synth"
+    if command == "plan-summary":
+        return _plan_summary(arguments.plan, arguments.title)
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
     try:
@@ -109,3 +114,27 @@ def _check(environments: Sequence[Environment], outdir: Path, report_dir: Path) 
     as_json, as_sarif = write_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")
     return 0 if not result.failed else EXIT_FAILED
+
+
+def _add_plan_summary(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "plan-summary",
+        help="summarize `terraform show -json` output as Markdown",
+        description="Print a Markdown summary of a Terraform plan: counts to add, change, replace and "
+        "destroy; destroys and replacements of user pools, groups and buckets first. "
+        "Exit codes: 0 printed, 2 the file is not a readable JSON plan.",
+    )
+    command.add_argument("plan", type=Path, metavar="PLAN.json", help="output of `terraform show -json PLAN`")
+    command.add_argument(
+        "--title", default=None, help="heading of the summary, e.g. the environment (default: the file stem)"
+    )
+
+
+def _plan_summary(path: Path, title: str | None) -> int:
+    try:
+        plan_changes = load_plan(path)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(plan_summary(plan_changes, title or path.stem), end="")
+    return 0
