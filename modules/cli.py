@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         return _plan_summary(arguments.plan, arguments.title)
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
-    progress = Progress(quiet=getattr(arguments, "quiet", False))
+    progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
     if command == "check" and not arguments.accepted_findings.is_file():
         print(
             f"error: {arguments.accepted_findings}: no such file (give --accepted-findings FILE; "

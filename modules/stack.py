@@ -14,16 +14,12 @@ from modules.constructs.group_folder import GroupFolder
 from modules.constructs.identity_pool import IdentityAccess
 from modules.constructs.user_pool import UserDirectory
 
-REQUIRED_TERRAFORM = ">= 1.10"
-
 
 class GroupFoldersStack(TerraformStack):
     def __init__(self, scope: Construct, environment: Environment) -> None:
         super().__init__(scope, environment.name)
         tags = {"app": environment.app, "environment": environment.name, **environment.tags}
         AwsProvider(self, "aws", region=environment.region, default_tags=[AwsProviderDefaultTags(tags=tags)])
-        # The S3 backend's use_lockfile needs Terraform >= 1.10; older ones would fail on init.
-        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         _backend(self, environment)
         files = FilesBucket(self, environment) if environment.bucket.name is not None else None
         key_arn = files.key_arn if files else environment.bucket.kms_key_arn

@@ -93,7 +93,9 @@ def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch,
     (tmp_path / "envs").mkdir()
     (tmp_path / "envs" / "t.yaml").write_text(BASE + "groups: [{name: a, access: team, precedence: 1}]\n")
     outdir = tmp_path / "out"
-    assert cli.main(["synth", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+    assert (
+        cli.main(["synth", "--quiet", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+    )
     sep = ": " if reason.startswith("statement") else " "
     assert (
         capsys.readouterr().err.splitlines()[1]

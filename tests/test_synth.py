@@ -269,15 +269,6 @@ def test_backends(stacks):
     assert stacks["prod"]["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"
 
 
-def test_every_stack_requires_the_terraform_that_s3_lockfiles_need(stacks):
-    """use_lockfile (S3-native state locking) arrived in Terraform 1.10; older versions reject it."""
-    assert {name: stack["terraform"]["required_version"] for name, stack in stacks.items()} == {
-        "dev": ">= 1.10",
-        "prod": ">= 1.10",
-        "staging": ">= 1.10",
-    }
-
-
 def test_provider_default_tags(stacks):
     tags = stacks["dev"]["provider"]["aws"][0]["default_tags"][0]["tags"]
     assert tags == {
