@@ -4,17 +4,26 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 OUTDIR ?= cdktf.out
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: synth check validate test lint clean
 
 CHECKOV_VENV := .venv-checkov
-CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV := $(abspath $(CHECKOV_VENV)/bin/checkov)
 
-$(VENV)/.installed: requirements.txt
+# The runtime pins, then the project itself (editable, no dependencies: they are all pinned
+# above) so that .venv/bin/groupfolders works.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
+	touch $@
+
+# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint).
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 # checkov pins packaging<24, which conflicts with pytest: it gets its own environment.
@@ -32,9 +41,10 @@ check: synth
 validate: $(VENV)/.installed
 	$(PY) main.py validate --environments environments
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
 
 test: lint $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest

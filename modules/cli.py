@@ -1,9 +1,11 @@
-"""Command line: `validate`, `synth` (the default), `report`, `check`.
+"""Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
+default), `report`, `check`, `plan-summary`.
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
 finding of `check` included); main.py adds 130 for Ctrl-C. Only `synth` and `check` import
-cdktf; `validate` and `report` stay fast.
+cdktf; `validate` and `report` stay fast. Default paths are relative to the working
+directory, so the CLI serves any repository's environments.
 """
 
 from __future__ import annotations
@@ -16,22 +18,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from modules import output_dir
+from modules import __version__, output_dir
 from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
-from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
+from modules.config.acceptances import Acceptance, load_acceptances
 from modules.config.model import Environment
 from modules.errors import ConfigError, Problem
+from modules.plan_summary import PlanError, load_plan
+from modules.plan_summary import summary as plan_summary
+from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
-from modules.scan import ScanError, scan, table, write_check_reports
+from modules.scan import ScanError, scan, table, verdict, write_check_reports
 from modules.validation import load_valid_environments
 
-PROJECT = Path(__file__).resolve().parents[1]
-DEFAULT_ENVIRONMENTS = PROJECT / "environments"
+DEFAULT_ENVIRONMENTS = Path("environments")  # relative to the working directory, like every default path
+DEFAULT_OUTDIR = "cdktf.out"
+DEFAULT_ACCEPTED = Path("security") / "accepted_findings.yaml"
 EXIT_INVALID = 2
 EXIT_FAILED = 1
 EXIT_GATED = 3  # report --fail-on: a change of a kind the caller refuses
 FAIL_ON = ("widened", "added", "removed", "data loss")
+
+EXIT_CODES = (
+    "exit codes: 0 success; 1 failure (a wrong command line, an unaccepted finding of check, "
+    "anything unexpected); 2 invalid configuration, every problem listed on stderr, or an output "
+    "directory that is not groupfolders' to replace; 3 report --fail-on found such a change; "
+    "130 interrupted (Ctrl-C), previous output intact"
+)
+COMMANDS = {
+    "validate": "validate the configuration only; never imports cdktf (well under a second)",
+    "synth": "validate, then write Terraform JSON: OUTDIR/stacks/<env>/cdk.tf.json (the default command)",
+    "report": "print who can do what (Markdown or JSON), or with a base, only what a change does to it",
+    "check": "validate, synthesize and scan (checkov and our rules); fail on any unaccepted finding",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,82 +61,141 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py", description="Cognito groups with their own S3 folders.")
-    commands = parser.add_subparsers(dest="command")
-    for name, text in (
-        ("validate", "check configuration only"),
-        ("synth", "write Terraform JSON"),
-        ("report", "print who can do what, or what a change does to it"),
-        ("check", "validate, synthesize and scan (checkov and our rules); fail on any unaccepted finding"),
-    ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--environments", type=Path, default=DEFAULT_ENVIRONMENTS, metavar="DIR")
-        command.add_argument("--env", action="append", default=[], metavar="NAME", help="repeatable")
+    parser = _Parser(
+        description="Cognito user-pool groups with their own S3 folders: YAML to Terraform, scanned.",
+        epilog=EXIT_CODES,
+    )
+    parser.add_argument("--version", action="version", version=f"groupfolders {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, text in COMMANDS.items():
+        command = commands.add_parser(name, help=text, description=text, epilog=EXIT_CODES)
+        command.add_argument(
+            "--environments",
+            type=Path,
+            default=DEFAULT_ENVIRONMENTS,
+            metavar="DIR",
+            help="directory of environment files <env>.yaml (_*.yaml are bases, not environments) "
+            "(default: ./environments)",
+        )
+        command.add_argument(
+            "--env",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="only this environment; repeatable (default: every environment in DIR)",
+        )
         command.add_argument(
             "--allow-extends-outside",
             action="store_true",
-            help="let `extends` read files outside the environments directory",
+            help="let `extends` read files outside the environments directory (default: refused)",
         )
+        if name != "report":
+            command.add_argument(
+                "-q", "--quiet", action="store_true", help="no progress lines on stderr (default: shown)"
+            )
         if name in ("synth", "check"):
-            command.add_argument("--outdir", default=None, metavar="DIR")
+            command.add_argument(
+                "--outdir",
+                default=None,
+                metavar="DIR",
+                help=f"output directory (default: $CDKTF_OUTDIR, else ./{DEFAULT_OUTDIR})",
+            )
         if name == "check":
-            command.add_argument("--report-dir", default="reports", metavar="DIR")
+            command.add_argument(
+                "--report-dir",
+                default="reports",
+                metavar="DIR",
+                help="where check.json and check.sarif are written (default: ./reports)",
+            )
+            command.add_argument(
+                "--accepted-findings",
+                type=Path,
+                default=DEFAULT_ACCEPTED,
+                metavar="FILE",
+                help=f"the accepted findings, each with its reason (default: ./{DEFAULT_ACCEPTED})",
+            )
+            command.add_argument(
+                "-v",
+                "--verbose",
+                action="store_true",
+                help="print every finding; a passing run otherwise prints only the counts (default: off)",
+            )
         if name == "report":
             _report_arguments(command)
+    _add_plan_summary(commands)
     return parser
 
 
 def _report_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", choices=("md", "json"), default="md")
+    command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
     base = command.add_mutually_exclusive_group()
     base.add_argument(
         "--base-environments",
         type=Path,
         default=None,
         metavar="DIR",
-        help="print only the changes from the environments in DIR (and the templates/policies/ beside it)",
+        help="print only the changes from the environments in DIR, rendered with the templates/policies/ "
+        "beside DIR when there are any (default: the whole report)",
     )
     base.add_argument(
         "--base-ref",
         default=None,
         metavar="REF",
-        help="print only the changes from the environments and templates of git revision REF",
+        help="print only the changes from the environments and templates of git revision REF, read "
+        "straight from git (default: the whole report)",
     )
     command.add_argument(
         "--fail-on",
         action="append",
         default=[],
         choices=FAIL_ON,
-        help=f"exit {EXIT_GATED} when the diff holds such a change (repeatable; needs a base)",
+        help=f"exit {EXIT_GATED} when the diff holds such a change; repeatable; needs a base (default: none)",
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command and outcome
     arguments = _parser().parse_args(argv if argv is not None else sys.argv[1:])
     command = arguments.command or "synth"
+    if command == "plan-summary":
+        return _plan_summary(arguments.plan, arguments.title)
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
+    progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
+    if command == "check" and not arguments.accepted_findings.is_file():
+        print(
+            f"error: {arguments.accepted_findings}: no such file (give --accepted-findings FILE; "
+            "an empty file accepts nothing)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     outside = getattr(arguments, "allow_extends_outside", False)
     try:
-        environments = load_valid_environments(environments_dir, names, extends_outside=outside)
+        with progress.step(f"validating {environments_dir}"):
+            environments = load_valid_environments(environments_dir, names, extends_outside=outside)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
         if command == "report":
             return _report(environments, arguments, names)
-        acceptances = load_acceptances(ACCEPTED) if command == "check" else ()  # refused before synthesis
+        # Refused before anything slow: the accepted findings, then where the output goes.
+        acceptances = load_acceptances(arguments.accepted_findings) if command == "check" else ()
         outdir = _outdir(getattr(arguments, "outdir", None))
         output_dir.check(outdir, environments_dir)
         report_dir = None
         if command == "check":
             report_dir = output_dir.chosen("--report-dir", arguments.report_dir, "reports")
             output_dir.check(report_dir, environments_dir)
-        from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
-        from modules.synth import synthesize  # noqa: PLC0415
+        with progress.step(f"synthesizing {', '.join(e.name for e in environments)} into {outdir}"):
+            from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
+            from modules.synth import synthesize  # noqa: PLC0415
 
-        synthesize(environments, outdir)
+            synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
-        return _check(environments, acceptances, outdir, report_dir) if report_dir is not None else 0
+        if report_dir is not None:
+            return _check(
+                environments, acceptances, outdir, report_dir, arguments=arguments, progress=progress
+            )
+        return 0
     except (ScanError, output_dir.OutputDirError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID if isinstance(error, output_dir.OutputDirError) else EXIT_FAILED
@@ -161,10 +239,46 @@ def _report(environments: Sequence[Environment], arguments: argparse.Namespace, 
 
 
 def _check(
-    environments: Sequence[Environment], acceptances: Sequence[Acceptance], outdir: Path, report_dir: Path
+    environments: Sequence[Environment],
+    acceptances: Sequence[Acceptance],
+    outdir: Path,
+    report_dir: Path,
+    *,
+    arguments: argparse.Namespace,
+    progress: Progress,
 ) -> int:
-    result = scan(outdir, [environment.name for environment in environments], acceptances)
-    print(table(result))
+    with progress.step("scanning with checkov and our rules"):
+        result = scan(outdir, [environment.name for environment in environments], acceptances)
+    passing = not result.failed
+    print(
+        verdict(result, arguments.accepted_findings)
+        if passing and not arguments.verbose
+        else table(result, arguments.accepted_findings)
+    )
     as_json, as_sarif = write_check_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")
-    return 0 if not result.failed else EXIT_FAILED
+    return 0 if passing else EXIT_FAILED
+
+
+def _add_plan_summary(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "plan-summary",
+        help="summarize `terraform show -json` output as Markdown",
+        description="Print a Markdown summary of a Terraform plan: counts to add, change, replace and "
+        "destroy; destroys and replacements of user pools, groups and buckets first.",
+        epilog="exit codes: 0 printed; 1 a wrong command line; 2 the file is not a readable JSON plan",
+    )
+    command.add_argument("plan", type=Path, metavar="PLAN.json", help="output of `terraform show -json PLAN`")
+    command.add_argument(
+        "--title", default=None, help="heading of the summary, e.g. the environment (default: the file stem)"
+    )
+
+
+def _plan_summary(path: Path, title: str | None) -> int:
+    try:
+        plan_changes = load_plan(path)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(plan_summary(plan_changes, title or path.stem), end="")
+    return 0

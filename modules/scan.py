@@ -178,16 +178,22 @@ def _applies_to(acceptance: Acceptance, environments: Sequence[str]) -> bool:
     return not acceptance.environments or bool(set(acceptance.environments) & set(environments))
 
 
-def table(result: ScanResult) -> str:
+def table(result: ScanResult, accepted_file: Path = ACCEPTED) -> str:
+    """Every finding, then the verdict."""
     rows = [f"{'env':<10} {'check':<13} {'resource':<62} status"]
     for f in result.findings:
         status = "FAILED" if f.accepted is None else "accepted"
         rows.append(f"{f.environment:<10} {f.check_id:<13} {f.address:<62} {status}")
-    rows.extend(f"stale acceptance (matched nothing): {a.check_id} {a.address}" for a in result.unused)
+    return "\n".join([*rows, verdict(result, accepted_file)])
+
+
+def verdict(result: ScanResult, accepted_file: Path = ACCEPTED) -> str:
+    """Stale acceptances, the counts and PASS or FAIL: what a passing run prints without --verbose."""
+    rows = [f"stale acceptance (matched nothing): {a.check_id} {a.address}" for a in result.unused]
     accepted = len(result.findings) - len(result.failed)
     rows.append(
         f"checkov {result.checkov_version}: {result.passed} passed, {len(result.failed)} failed, "
-        f"{accepted} accepted ({ACCEPTED.relative_to(PROJECT)})"
+        f"{accepted} accepted ({display_path(accepted_file)})"
     )
     rows.append(f"verdict: {'PASS' if not result.failed else 'FAIL'}")
     return "\n".join(rows)

@@ -108,7 +108,9 @@ def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch,
     (tmp_path / "envs").mkdir()
     (tmp_path / "envs" / "t.yaml").write_text(BASE + "groups: [{name: a, access: team, precedence: 1}]\n")
     outdir = tmp_path / "out"
-    assert cli.main(["synth", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+    assert (
+        cli.main(["synth", "--quiet", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+    )
     sep = ": " if reason.startswith("statement") else " "
     assert (
         capsys.readouterr().err.splitlines()[1]
@@ -271,11 +273,19 @@ def test_the_project_accepted_findings_are_valid():
     assert ("CKV_GF_3", ("dev",)) in {(a.check_id, a.environments) for a in acceptances}
 
 
-def test_check_refuses_bad_accepted_findings_before_synthesis(tmp_path: Path, monkeypatch, capsys):
+def test_check_refuses_bad_accepted_findings_before_synthesis(tmp_path: Path, capsys):
     """Exit 2 with the file's problems, and no output directory: nothing was synthesized."""
-    monkeypatch.setattr(cli, "ACCEPTED", BAD_INPUTS / "accepted_findings" / "environments-a-string.yaml")
+    accepted = BAD_INPUTS / "accepted_findings" / "environments-a-string.yaml"
     outdir = tmp_path / "out"
-    code = cli.main(["check", "--env", "dev", "--outdir", str(outdir), "--report-dir", str(tmp_path / "r")])
+    arguments = [
+        "--outdir",
+        str(outdir),
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--accepted-findings",
+        str(accepted),
+    ]
+    code = cli.main(["check", "--quiet", "--env", "dev", *arguments])
     assert code == 2
     assert capsys.readouterr().err.splitlines() == [
         "1 configuration problem(s):",

@@ -24,7 +24,7 @@ VALIDATE_IN_A_FRESH_PROCESS = (
 
 def run_validate(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", VALIDATE_IN_A_FRESH_PROCESS, "validate", *arguments],
+        [sys.executable, "-c", VALIDATE_IN_A_FRESH_PROCESS, "validate", "--quiet", *arguments],
         cwd=PROJECT,
         capture_output=True,
         text=True,

@@ -21,7 +21,8 @@ OWN = "groupfolders replaces its output directory whole, so name a directory of 
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, list[str]]:
-    code = main(list(arguments))
+    """`main` with --quiet after the command: stderr holds only what went wrong."""
+    code = main([arguments[0], "--quiet", *arguments[1:]])
     return code, capsys.readouterr().err.splitlines()
 
 
@@ -129,7 +130,7 @@ def test_a_synth_stopped_in_the_middle_leaves_the_previous_output_intact(
     shutil.copytree(example_out, outdir)  # every environment; the stopped run writes only dev
     before = tree(outdir)
     synth = subprocess.Popen(
-        [sys.executable, "main.py", "synth", "--outdir", str(outdir), "--env", "dev"],
+        [sys.executable, "main.py", "synth", "--quiet", "--outdir", str(outdir), "--env", "dev"],
         cwd=PROJECT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -34,6 +34,8 @@ STAGES: dict[str, int] = {
     "synth": 9,
     "summary": 9,
     "scan": 10,
+    "progress": 0,
+    "plan_summary": 0,
     "cli": 11,
 }
 FIRST_CDKTF_STAGE = STAGES["aws"]

@@ -1,0 +1,121 @@
+"""A Markdown summary of a Terraform plan (`terraform show -json PLAN`), for a pull-request comment.
+
+The input is Terraform's documented JSON plan representation
+(https://developer.hashicorp.com/terraform/internals/json-format, "Plan Representation" and
+"Change Representation"): `resource_changes[].change.actions` is one of ["no-op"], ["create"],
+["read"], ["update"], ["delete"], ["delete", "create"] or ["create", "delete"] (a replacement,
+destroy-before-create or create-before-destroy) and, since Terraform 1.7, ["forget"] (a `removed`
+block: dropped from state, kept in AWS). Plain Python: no cdktf, no Terraform needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The kind of each documented action list; "noop" and "read" change nothing in AWS.
+KINDS: Mapping[tuple[str, ...], str] = {
+    ("create",): "add",
+    ("update",): "change",
+    ("delete", "create"): "replace",
+    ("create", "delete"): "replace",
+    ("delete",): "destroy",
+    ("forget",): "forget",
+    ("no-op",): "noop",
+    ("read",): "read",
+}
+COUNTED = ("add", "change", "replace", "destroy", "forget")
+
+# What is lost when one of these is destroyed or replaced: called out before anything else.
+AT_RISK: Mapping[str, str] = {
+    "aws_cognito_user_pool": (
+        "a user pool that is deleted takes every user with it (passwords, attributes, MFA); "
+        "a replacement starts empty and has a new id"
+    ),
+    "aws_cognito_user_group": (
+        "deleting a group (renaming one replaces it) deletes every membership: its members lose "
+        "the group's role and folders until they are added to the new group"
+    ),
+    "aws_s3_bucket": (
+        "a bucket is deleted with its objects and their versions when `force_destroy` is set; "
+        "otherwise the apply fails on a non-empty bucket"
+    ),
+}
+SUPPORTED_FORMAT_MAJORS = ("0", "1")
+
+
+class PlanError(Exception):
+    """The file is not a readable Terraform JSON plan: one line for the user, exit 2."""
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    resource_type: str
+    kind: str
+
+
+def load_plan(path: Path) -> tuple[Change, ...]:
+    """The resource changes of the plan in `path`; PlanError when it is not a JSON plan."""
+    try:
+        plan = json.loads(path.read_text())
+    except OSError as error:
+        raise PlanError(f"{path}: cannot read: {error.strerror}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PlanError(f"{path}: not JSON ({error})") from error
+    return changes(plan, str(path))
+
+
+def changes(plan: Any, source: str) -> tuple[Change, ...]:
+    if not isinstance(plan, dict) or "planned_values" not in plan:
+        raise PlanError(
+            f"{source}: not a Terraform plan (expected the output of `terraform show -json PLAN`)"
+        )
+    version = str(plan.get("format_version", ""))
+    if version.split(".", maxsplit=1)[0] not in SUPPORTED_FORMAT_MAJORS:
+        raise PlanError(f"{source}: unsupported plan format_version {version!r} (supported: 0.x, 1.x)")
+    entries = plan.get("resource_changes", [])
+    if not isinstance(entries, list):
+        raise PlanError(f"{source}: resource_changes is not a list")
+    return tuple(_change(entry, index, source) for index, entry in enumerate(entries))
+
+
+def _change(entry: Any, index: int, source: str) -> Change:
+    try:
+        actions = tuple(entry["change"]["actions"])
+        address, resource_type = str(entry["address"]), str(entry["type"])
+    except (KeyError, TypeError) as error:
+        raise PlanError(
+            f"{source}: resource_changes[{index}] lacks address, type or change.actions"
+        ) from error
+    if actions not in KINDS:
+        raise PlanError(f"{source}: resource_changes[{index}] ({address}): unknown actions {list(actions)}")
+    return Change(address, resource_type, KINDS[actions])
+
+
+def summary(plan_changes: Sequence[Change], title: str) -> str:
+    """Markdown: the counts, then destroys and replacements that lose users, memberships or objects."""
+    counts = Counter(change.kind for change in plan_changes)
+    totals = ", ".join(f"{counts[kind]} to {kind}" for kind in COUNTED if kind != "forget" or counts[kind])
+    lines = [f"#### Terraform plan: {title}", "", f"**{totals}**", ""]
+    risky = [c for c in plan_changes if c.kind in ("destroy", "replace") and c.resource_type in AT_RISK]
+    if risky:
+        lines += ["> [!CAUTION]", "> Data or memberships are lost on apply:"]
+        lines += [f"> - **{c.kind}** `{c.address}`: {AT_RISK[c.resource_type]}" for c in _ordered(risky)]
+        lines.append("")
+    shown = [c for c in plan_changes if c.kind in COUNTED]
+    if not shown:
+        return "\n".join([*lines, "No changes."]) + "\n"
+    lines += ["| action | resource |", "|---|---|"]
+    lines += [f"| {c.kind} | `{c.address}` |" for c in _ordered(shown)]
+    return "\n".join(lines) + "\n"
+
+
+def _ordered(plan_changes: Sequence[Change]) -> list[Change]:
+    """Destroys first, then replacements, then the rest; by address within a kind."""
+    rank = {kind: index for index, kind in enumerate(("destroy", "replace", "forget", "change", "add"))}
+    return sorted(plan_changes, key=lambda c: (rank[c.kind], c.address))

@@ -1,0 +1,151 @@
+"""Using the CLI as another repository would: from its own directory, installed, with help,
+version, progress on stderr and a short passing verdict."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from modules import __version__
+from modules.cli import _parser, main
+from tests.conftest import EXAMPLES, PROJECT
+
+PROGRESS = re.compile(r"(.+) \.\.\.|(.+): done in \d+\.\d s")
+
+
+def own_repository(tmp_path: Path) -> Path:
+    """A repository of someone else's: environments/ and security/ of its own, no groupfolders."""
+    (tmp_path / "environments").mkdir()
+    for name in ("_groups.yaml", "dev.yaml"):
+        shutil.copy(EXAMPLES / name, tmp_path / "environments" / name)
+    (tmp_path / "security").mkdir()
+    shutil.copy(PROJECT / "security" / "accepted_findings.yaml", tmp_path / "security")
+    return tmp_path
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (action,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_option_of_every_command_says_its_default_and_every_command_its_exit_codes():
+    commands = subcommands()
+    assert sorted(commands) == ["check", "plan-summary", "report", "synth", "validate"]
+    for name, command in commands.items():
+        assert "exit codes: 0 " in command.format_help(), name
+        options = [a for a in command._actions if a.option_strings and a.dest != "help"]
+        assert [a.dest for a in options if "default" not in (a.help or "")] == [], name
+
+
+def test_version_is_the_package_version(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert (caught.value.code, capsys.readouterr().out) == (0, f"groupfolders {__version__}\n")
+    pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "modules.__version__"}
+
+
+def test_progress_goes_to_stderr_with_elapsed_seconds_and_quiet_silences_it(capsys):
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "4 environment(s) valid: dev, prod, staging, union\n"
+    lines = captured.err.splitlines()
+    assert [PROGRESS.fullmatch(line) is not None for line in lines] == [True, True]
+    assert lines[0] == "validating environments ..."
+    assert main(["validate", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_cli_runs_from_another_directory_on_its_own_environments(tmp_path: Path):
+    repository = own_repository(tmp_path)
+    (repository / "environments" / "dev.yaml").write_text(
+        (EXAMPLES / "dev.yaml").read_text().replace("acme-groupfolders-dev", "other-team-files")
+    )
+    run = [sys.executable, str(PROJECT / "main.py")]
+    validate = subprocess.run([*run, "validate"], cwd=repository, capture_output=True, text=True, check=False)
+    assert (validate.returncode, validate.stdout) == (0, "1 environment(s) valid: dev\n")
+    assert validate.stderr.splitlines()[0] == "validating environments ..."
+    report = subprocess.run([*run, "report"], cwd=repository, capture_output=True, text=True, check=False)
+    assert report.returncode == 0
+    assert "other-team-files" in report.stdout
+
+
+def test_check_in_another_directory_reads_its_accepted_findings_and_prints_one_verdict(
+    tmp_path: Path, monkeypatch, capsys, example_out
+):
+    monkeypatch.chdir(own_repository(tmp_path))
+    assert main(["check", "--outdir", "out", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    verdict = captured.out.splitlines()[-3:]
+    assert re.fullmatch(
+        r"checkov [\d.]+: \d+ passed, 0 failed, \d+ accepted \(security/accepted_findings.yaml\)", verdict[0]
+    )
+    assert verdict[1:] == ["verdict: PASS", "reports: reports/check.json reports/check.sarif"]
+    assert not [line for line in captured.out.splitlines() if line.endswith(" accepted")]
+    assert (tmp_path / "reports" / "check.sarif").is_file()
+
+    assert main(["check", "--outdir", "out", "--quiet", "--verbose"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.endswith(" accepted")]
+    assert rows
+    assert {row[0] for row in rows} == {"dev"}
+
+
+def test_check_refuses_a_missing_accepted_findings_file(tmp_path: Path, monkeypatch, capsys, example_out):
+    monkeypatch.chdir(own_repository(tmp_path))
+    (tmp_path / "security" / "accepted_findings.yaml").unlink()
+    assert main(["check", "--outdir", "out", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "error: security/accepted_findings.yaml: no such file (give --accepted-findings FILE; "
+        "an empty file accepts nothing)\n"
+    )
+    assert not (tmp_path / "out").exists(), "refused before synthesizing"
+    (tmp_path / "empty.yaml").write_text("")
+    assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "empty.yaml"]) == 1
+    assert "(empty.yaml)" in capsys.readouterr().out
+
+
+def test_the_console_script_is_installed_beside_python():
+    script = Path(sys.executable).parent / "groupfolders"
+    assert script.is_file(), "run `make .venv/.installed`: it installs the project (pip install -e .)"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, f"groupfolders {__version__}\n")
+
+
+def normalized(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", requirement.lower())
+
+
+def test_pyproject_dependencies_are_the_pinned_runtime_requirements():
+    pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text())
+    runtime = {
+        normalized(line) for line in (PROJECT / "requirements.txt").read_text().splitlines() if "==" in line
+    }
+    dependencies = [normalized(d) for d in pyproject["project"]["dependencies"]]
+    assert [d for d in dependencies if d not in runtime] == []
+    assert pyproject["project"]["scripts"] == {"groupfolders": "modules.cli:main"}
+    dev = (PROJECT / "requirements-dev.txt").read_text().splitlines()
+    assert "-r requirements.txt" in dev
+    assert [line for line in dev if normalized(line) in runtime] == [], "a runtime pin repeated"
+    assert [line for line in dev if line and not line.startswith(("#", "-r")) and "==" not in line] == []
+
+
+def test_pre_commit_hook_for_others_and_for_us_run_the_same_validate():
+    (hook,) = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"], hook["pass_filenames"]) == (
+        "groupfolders-validate",
+        "groupfolders validate",
+        "python",
+        False,
+    )
+    (repo,) = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text())["repos"]
+    (ours,) = repo["hooks"]
+    assert (repo["repo"], ours["id"], ours["entry"]) == ("local", hook["id"], ".venv/bin/" + hook["entry"])

@@ -1,0 +1,115 @@
+"""`plan-summary` on plan JSON written by hand from Terraform's documented format.
+
+Format: https://developer.hashicorp.com/terraform/internals/json-format ("Change Representation":
+`resource_changes[].change.actions`); the fixtures follow the shape `terraform show -json` 1.10 prints.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from modules.cli import main
+from modules.plan_summary import Change, PlanError, changes, load_plan, summary
+from tests.conftest import PROJECT
+
+FIXTURES = PROJECT / "tests" / "plan_fixtures"
+GOLDEN = PROJECT / "tests" / "golden" / "plan_summary"
+
+
+@pytest.mark.parametrize("name", ["group_renamed_pool_destroyed", "first_apply", "no_changes"])
+def test_summary_is_golden(name: str, capsys):
+    assert main(["plan-summary", str(FIXTURES / f"{name}.json"), "--title", "dev"]) == 0
+    text = capsys.readouterr().out
+    golden = GOLDEN / f"{name}.md"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text)
+    assert golden.read_text() == text, f"{golden.name} differs; review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_every_documented_change_has_its_kind():
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {},
+        "resource_changes": [
+            {"address": f"aws_s3_bucket.b{i}", "type": "aws_s3_bucket", "change": {"actions": actions}}
+            for i, actions in enumerate(
+                [["create"], ["update"], ["delete", "create"], ["create", "delete"], ["delete"], ["forget"]]
+            )
+        ],
+    }
+    assert [c.kind for c in changes(plan, "p")] == [
+        "add", "change", "replace", "replace", "destroy", "forget"
+    ]  # fmt: skip
+
+
+def test_destroys_and_replacements_at_risk_come_first_and_others_do_not():
+    text = summary(
+        [
+            Change("aws_iam_role.r", "aws_iam_role", "destroy"),
+            Change("aws_cognito_user_group.group_a", "aws_cognito_user_group", "add"),
+            Change("aws_cognito_user_group.group_b", "aws_cognito_user_group", "replace"),
+        ],
+        "prod",
+    )
+    caution = [line for line in text.splitlines() if line.startswith("> - ")]
+    assert caution == [
+        "> - **replace** `aws_cognito_user_group.group_b`: deleting a group (renaming one replaces it) "
+        "deletes every membership: its members lose the group's role and folders until they are added "
+        "to the new group"
+    ]
+    assert "**1 to add, 0 to change, 1 to replace, 1 to destroy**" in text
+
+
+def test_summary_reads_the_file_title_by_default(capsys):
+    assert main(["plan-summary", str(FIXTURES / "first_apply.json")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "#### Terraform plan: first_apply"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "truncated.json",
+            "not JSON (Expecting property name enclosed in double quotes: line 1 column 46 (char 45))",
+        ),
+        ("state_not_plan.json", "not a Terraform plan (expected the output of `terraform show -json PLAN`)"),
+        ("unknown_actions.json", "resource_changes[0] (aws_s3_bucket.files): unknown actions ['explode']"),
+        ("missing.json", "cannot read: No such file or directory"),
+    ],
+)
+def test_a_file_that_is_not_a_plan_is_one_line_and_exit_2(name: str, message: str):
+    result = subprocess.run(
+        [sys.executable, "main.py", "plan-summary", f"tests/plan_fixtures/{name}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"error: tests/plan_fixtures/{name}: {message}\n",
+    )
+
+
+def test_unsupported_format_version_and_malformed_change_are_refused():
+    with pytest.raises(
+        PlanError, match=r"^p: unsupported plan format_version '2.0' \(supported: 0.x, 1.x\)$"
+    ):
+        changes({"format_version": "2.0", "planned_values": {}}, "p")
+    with pytest.raises(PlanError, match=r"^p: resource_changes\[0\] lacks address, type or change.actions$"):
+        changes({"format_version": "1.2", "planned_values": {}, "resource_changes": [{"address": "a"}]}, "p")
+
+
+def test_load_plan_returns_only_the_resource_changes():
+    loaded = load_plan(FIXTURES / "first_apply.json")
+    assert [c.address for c in loaded] == [
+        "aws_cognito_user_pool.pool",
+        "aws_cognito_user_group.group_analysts",
+        "aws_s3_bucket.files",
+    ]
