@@ -11,13 +11,12 @@ from modules.aws import (
     AwsProvider,
     AwsProviderDefaultTags,
     CognitoIdentityPool,
-    CognitoUserGroup,
     IamRole,
     KmsKey,
 )
 from modules.config.model import Environment
 from modules.constructs.bucket import FilesBucket
-from modules.constructs.cognito_group import CognitoGroupWithRole
+from modules.constructs.cognito_group import CognitoGroupWithRole, cognito_group
 from modules.constructs.folder_claims import FolderClaimsFunction
 from modules.constructs.folder_role import FolderRole
 from modules.constructs.identity_pool import CognitoIdentity
@@ -130,15 +129,7 @@ def _folders_role(
         policy=documents.folders_policy,
     ).role
     for group in environment.groups_by_name:
-        CognitoUserGroup(
-            stack,
-            naming.terraform_id(group.name),
-            name=group.name,
-            description=group.description or None,
-            precedence=group.precedence,
-            role_arn=role.arn,
-            user_pool_id=user_pool_id,
-        )
+        cognito_group(stack, group, role_arn=role.arn, user_pool_id=user_pool_id)
     return {group.name: role for group in environment.groups_by_name}
 
 

@@ -209,11 +209,7 @@ def _folders_policy_size(environment: Environment, source: Source, size: int) ->
             f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
             f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
         )
-        yield Problem(
-            source.origin_of(("identity_pool", "folders_per_level")),
-            "identity_pool.folders_per_level",
-            reason,
-        )
+        yield _folders_per_level_problem(source, reason)
 
 
 def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -254,11 +250,12 @@ def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
             f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
             f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
         )
-        yield Problem(
-            source.origin_of(("identity_pool", "folders_per_level")),
-            "identity_pool.folders_per_level",
-            reason,
-        )
+        yield _folders_per_level_problem(source, reason)
+
+
+def _folders_per_level_problem(source: Source, reason: str) -> Problem:
+    path = ("identity_pool", "folders_per_level")
+    return Problem(source.origin_of(path), "identity_pool.folders_per_level", reason)
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:

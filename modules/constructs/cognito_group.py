@@ -35,12 +35,18 @@ class CognitoGroupWithRole(Construct):
             trust_json=trust_json,
             policy=policy,
         ).role
-        CognitoUserGroup(
-            self,
-            base,
-            name=group.name,
-            description=group.description or None,
-            precedence=group.precedence,
-            role_arn=self.role.arn,
-            user_pool_id=user_pool_id,
-        )
+        cognito_group(self, group, role_arn=self.role.arn, user_pool_id=user_pool_id)
+
+
+def cognito_group(scope: Construct, group: Group, *, role_arn: str, user_pool_id: str) -> CognitoUserGroup:
+    """`group_<name>`: the Cognito group, carrying `role_arn` (its own role, or in tags mode the
+    folders role every group shares)."""
+    return CognitoUserGroup(
+        scope,
+        naming.terraform_id(group.name),
+        name=group.name,
+        description=group.description or None,
+        precedence=group.precedence,
+        role_arn=role_arn,
+        user_pool_id=user_pool_id,
+    )
