@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -105,22 +106,18 @@ def test_an_acceptance_that_matches_nothing_is_reported(example_out: Path, tmp_p
     assert [(a.check_id, a.address) for a in result.unused] == [("CKV_AWS_1", "x.y")]
 
 
-def broad_variant(example_out: Path, tmp_path: Path, as_string: bool) -> Path:
+def broad_variant(example_out: Path, tmp_path: Path) -> Path:
     """The dev stack with the analysts' policy widened to s3:* on every resource."""
     stack = copy.deepcopy(load_stack(example_out, "dev"))
     broad = {"sid": "Broad", "effect": "Allow", "actions": ["s3:*", "iam:PassRole"], "resources": ["*"]}
-    if as_string:  # the form checkov's deeper IAM checks skip in .tf.json
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": broad["actions"], "Resource": "*"}],
-        }
-        stack["resource"]["aws_iam_role_policy"]["group_analysts_policy"]["policy"] = json.dumps(policy)
-    else:
-        stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
-    directory = tmp_path / ("string" if as_string else "document")
+    stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
+    directory = tmp_path / "document"
     (directory / "stacks" / "dev").mkdir(parents=True)
     (directory / "stacks" / "dev" / "cdk.tf.json").write_text(json.dumps(stack))
     return directory
+
+
+DOCUMENT_REFERENCE = re.compile(r"\$\{data\.aws_iam_policy_document\.[a-z0-9_]+\.json\}")
 
 
 def failed_on(result, address: str) -> set[str]:
@@ -128,19 +125,25 @@ def failed_on(result, address: str) -> set[str]:
 
 
 def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Path):
-    result = scan(broad_variant(example_out, tmp_path, as_string=False), ["dev"], ACCEPTANCES)
+    result = scan(broad_variant(example_out, tmp_path), ["dev"], ACCEPTANCES)
     assert {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"} <= failed_on(
         result, "data.aws_iam_policy_document.group_analysts_permissions"
     )
 
 
-def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(example_out: Path, tmp_path: Path):
-    """Why policies are emitted as aws_iam_policy_document: as a JSON string, checkov's
-    CKV_AWS_286-290/355 never look at it."""
-    result = scan(broad_variant(example_out, tmp_path, as_string=True), ["dev"], ACCEPTANCES)
-    deep = {"CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
-    assert "aws_iam_role_policy.group_analysts_policy" in result.evaluated  # looked at, yet...
-    assert not deep & failed_on(result, "aws_iam_role_policy.group_analysts_policy")
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_policy_is_in_the_form_the_deep_iam_checks_read(example_out: Path, env: str):
+    """checkov's CKV_AWS_286-290/355 skip policies given as JSON strings in .tf.json (DESIGN.md):
+    every role, bucket and key policy we emit must be an aws_iam_policy_document reference."""
+    stack = load_stack(example_out, env)
+    policies = [
+        (f"{kind}.{name}", block.get("policy", block.get("assume_role_policy")))
+        for kind in ("aws_iam_role_policy", "aws_s3_bucket_policy", "aws_iam_role", "aws_kms_key")
+        for name, block in stack["resource"].get(kind, {}).items()
+    ]
+    assert policies
+    strings = [address for address, value in policies if not DOCUMENT_REFERENCE.fullmatch(str(value))]
+    assert strings == []
 
 
 def test_check_command_passes_on_the_examples_and_writes_reports(tmp_path: Path, capsys, example_out):

@@ -57,9 +57,8 @@ def test_gate_installs_with_a_cache_runs_the_gate_and_uploads_sarif():
 
 
 def test_gate_posts_the_access_diff_once_and_writes_a_step_summary():
-    assert (
-        '.venv/bin/groupfolders report --base-ref "$BASE_SHA" --fail-on widened > access-diff.md'
-        in runs("gate")
+    assert '.venv/bin/groupfolders report --base-ref "$BASE_SHA" --fail-on widened > access-diff.md' in runs(
+        "gate"
     )
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs("gate")
     script = step_using("gate", "actions/github-script")["with"]["script"]
