@@ -22,6 +22,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
 ACCEPTED = PROJECT / "security" / "accepted_findings.yaml"
 DEFAULT_CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
+STACK_FRAMEWORK = "terraform_json"
 
 
 class ScanError(Exception):
@@ -76,9 +77,17 @@ def checkov_binary() -> Path:
 
 def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED) -> ScanResult:
     """Run checkov once over the stacks of `environments` in `outdir`."""
-    stacks = outdir / "stacks"
-    report = _run_checkov(stacks)
-    unparsed = report["results"].get("parsing_errors") or []
+    report = checkov_reports(outdir / "stacks")[STACK_FRAMEWORK]
+    return judge(report, outdir, environments, accepted_file)
+
+
+def judge(
+    report: dict[str, Any], outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED
+) -> ScanResult:
+    """The verdict on `environments` from checkov's report on `outdir/stacks` (which may hold more)."""
+    unparsed = [
+        path for path in report["results"].get("parsing_errors") or [] if _parsed_as(path) in environments
+    ]
     if unparsed:
         raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
     addresses = {env: _addresses(stack_file(outdir, env)) for env in environments}
@@ -110,11 +119,14 @@ def _require_results(environments: Sequence[str], results: dict[str, list]) -> N
         raise ScanError(f"checkov reported no result for: {', '.join(silent)}")
 
 
-def _run_checkov(stacks: Path) -> dict[str, Any]:
+def checkov_reports(
+    directory: Path, frameworks: Sequence[str] = (STACK_FRAMEWORK,)
+) -> dict[str, dict[str, Any]]:
+    """One checkov run (our rules included) over `directory`: its report per framework."""
     command = [
         str(checkov_binary()),
-        "--directory", str(stacks),
-        "--framework", "terraform_json",
+        "--directory", str(directory),
+        "--framework", *frameworks,
         "--external-checks-dir", str(OWN_CHECKS),
         "--skip-download",
         "--output", "json",
@@ -126,16 +138,20 @@ def _run_checkov(stacks: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         detail = done.stderr.strip()[-2000:]
         raise ScanError(f"checkov gave no JSON report (exit {done.returncode}): {detail}") from error
-    reports = report if isinstance(report, list) else [report]
-    found = [r for r in reports if r.get("check_type") == "terraform_json"]
-    if not found:
-        raise ScanError(f"checkov scanned nothing in {stacks}")
-    return found[0]
+    reports = {r.get("check_type"): r for r in (report if isinstance(report, list) else [report])}
+    if not set(frameworks) <= set(reports):
+        raise ScanError(f"checkov scanned nothing in {directory}")
+    return reports
 
 
 def _environment(item: dict[str, Any]) -> str:
     """checkov names files relative to the scanned directory: /<env>/cdk.tf.json."""
     return item["file_path"].strip("/").split("/")[0]
+
+
+def _parsed_as(path: str) -> str:
+    """The environment of a stack file that checkov lists by its full path: <stacks>/<env>/cdk.tf.json."""
+    return Path(path).parent.name
 
 
 def _addresses(stack_file: Path) -> dict[str, str]:

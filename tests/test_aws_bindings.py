@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 
 from modules.jsii_package import enter_without_init
-from tests.conftest import PROJECT
+from tests.conftest import EAGER_PROCESS_KEY, PROJECT
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 SUBMODULES_IN_PACKAGE = 2212
 
 EAGER_PROCESS = """\
-import json, sys
+import json, sys, tempfile
 from pathlib import Path
 
 import cdktf_cdktf_provider_aws  # the normal import: every submodule
@@ -34,38 +34,53 @@ import cdktf_cdktf_provider_aws  # the normal import: every submodule
 import modules.aws as aws
 from modules.synth import synthesize
 from modules.validation import load_valid_environments
+from tests.test_aws_bindings import output_files
 
-synthesize(load_valid_environments(Path("environments")), Path(sys.argv[1]))
+with tempfile.TemporaryDirectory() as directory:
+    synthesize(load_valid_environments(Path("environments")), Path(directory) / "cdktf.out")
+    files = output_files(Path(directory) / "cdktf.out")
 print(json.dumps({
     "types": {name: getattr(aws, name).__jsii_type__ for name in aws.__all__},
     "loaded": sum(name.startswith("cdktf_cdktf_provider_aws.") for name in sys.modules),
+    "files": files,
 }))
 """
+
+
+def start_eager_process() -> subprocess.Popen[str]:
+    """A process that imports the whole package, then synthesizes the examples (10-25 s).
+
+    conftest starts it as soon as this module's tests are collected, so that it runs beside
+    the rest of the suite.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-c", EAGER_PROCESS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
 
 
 def loaded_submodules() -> int:
     return sum(name.startswith(f"{PACKAGE}.") for name in sys.modules)
 
 
-def output_files(outdir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(outdir)): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
+def output_files(outdir: Path) -> dict[str, str]:
+    """Every file under `outdir`, exactly (no newline translation), by relative path."""
+    return {
+        str(p.relative_to(outdir)): p.read_bytes().decode() for p in sorted(outdir.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
-def eager(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def eager(request: pytest.FixtureRequest) -> dict[str, Any]:
     """jsii types and a synth of the examples from a process that imported the whole package."""
-    outdir = tmp_path_factory.mktemp("eager") / "cdktf.out"
-    run = subprocess.run(
-        [sys.executable, "-c", EAGER_PROCESS, str(outdir)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    return {**json.loads(run.stdout.splitlines()[-1]), "outdir": outdir, "stderr": run.stderr}
+    process = request.config.stash.get(EAGER_PROCESS_KEY, None) or start_eager_process()
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    return {**json.loads(stdout.splitlines()[-1]), "stderr": stderr}
 
 
 def test_lazy_classes_have_the_jsii_types_of_the_normal_import(eager):
@@ -81,7 +96,7 @@ def test_lazy_classes_have_the_jsii_types_of_the_normal_import(eager):
 def test_synth_with_the_normal_import_is_byte_identical(eager, example_out: Path):
     files = output_files(example_out)
     assert {"stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json", "stacks/staging/cdk.tf.json"} <= set(files)
-    assert output_files(eager["outdir"]) == files
+    assert eager["files"] == files
     assert "groupfolders:" not in eager["stderr"]  # the already-imported package is used as it is
 
 

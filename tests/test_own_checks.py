@@ -3,7 +3,8 @@
 Each tests/check_fixtures/<check id>/ holds a main.tf.json (CDKTF shape) and a main.tf
 (hand-written HCL) whose entities are named pass_* (must pass), fail_* (must fail) or
 anything else (must not be reported by that check, e.g. na_*: the rule does not apply).
-checkov runs once per session, over every fixture directory and both frameworks.
+checkov runs once per session (conftest.checkov_run), over every fixture directory and both
+frameworks.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHECK_FIXTURES, CheckovRun
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS_DIR = ROOT / "checks"
-FIXTURES_DIR = ROOT / "tests" / "check_fixtures"
+FIXTURES_DIR = CHECK_FIXTURES
 HELPER_FILES = {"__init__.py", "gf_common.py"}  # loaded by checkov too, but define no check
 CHECK_IDS = sorted(p.name for p in FIXTURES_DIR.iterdir() if p.is_dir())
 FIXTURE_FILES = {"terraform_json": "main.tf.json", "terraform": "main.tf"}  # checkov framework -> file
@@ -42,30 +44,23 @@ def _checkov() -> Path:
 
 
 @pytest.fixture(scope="session")
-def reported() -> Reported | None:
+def reported(request: pytest.FixtureRequest) -> Reported | None:
     """(check id, framework, fixture dir) -> {"passed"|"failed"|"skipped": resource ids}.
 
+    From the session's one checkov run (conftest.checkov_run), which holds these fixtures.
     None when checkov is missing: each test then FAILS saying so (a fixture error would
     only show up as ERROR, and a skip would hide that the rules were never run).
     """
     if not _checkov().exists():
         return None
-    command = [
-        str(_checkov()),
-        *("-d", str(FIXTURES_DIR), "--framework", *FIXTURE_FILES),
-        *("--external-checks-dir", str(CHECKS_DIR), "--check", ",".join(CHECK_IDS)),
-        *("--skip-download", "-o", "json"),
-    ]
-    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
-    # Exit code 1 only means "some check failed", which the fail_* fixtures guarantee.
-    assert run.returncode in (0, 1), f"checkov exited {run.returncode}:\n{run.stderr[-3000:]}"
-    reports = json.loads(run.stdout)
+    run: CheckovRun = request.getfixturevalue("checkov_run")
     results: Reported = defaultdict(lambda: {"passed": set(), "failed": set(), "skipped": set()})
-    for report in reports if isinstance(reports, list) else [reports]:
+    for framework in FIXTURE_FILES:
+        report = run.reports[framework]
         for outcome in ("passed", "failed", "skipped"):
             for result in report["results"][f"{outcome}_checks"]:
                 fixture_dir = Path(result["file_path"]).parent.name  # "/CKV_GF_1/main.tf" -> CKV_GF_1
-                key = (result["check_id"], report["check_type"], fixture_dir)
+                key = (result["check_id"], framework, fixture_dir)
                 results[key][outcome].add(result["resource"])
     return results
 

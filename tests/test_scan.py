@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from modules.cli import main
-from modules.scan import ACCEPTED, ScanError, load_acceptances, scan
-from tests.conftest import EXAMPLES, load_stack
+from modules.scan import ACCEPTED, STACK_FRAMEWORK, ScanError, ScanResult, judge, load_acceptances
+from tests.conftest import BROAD_DOCUMENT, BROAD_STRING, EXAMPLES, UNPARSABLE, CheckovRun
 
 ENVIRONMENTS = ["dev", "prod", "staging"]
 
 
+def verdict(run: CheckovRun, environments: list[str], accepted: Path = ACCEPTED) -> ScanResult:
+    """The gate's verdict on `environments`, from the session's one checkov run."""
+    return judge(run.reports[STACK_FRAMEWORK], run.root, environments, accepted)
+
+
 @pytest.fixture(scope="module")
-def example_scan(example_out: Path):
-    return scan(example_out, ENVIRONMENTS)
+def example_scan(checkov_run: CheckovRun) -> ScanResult:
+    return verdict(checkov_run, ENVIRONMENTS)
 
 
 def test_examples_have_zero_unaccepted_findings(example_scan):
@@ -43,21 +46,21 @@ def test_own_rules_run_in_the_gate(example_scan):
     ]
 
 
-def test_a_finding_without_acceptance_fails_the_gate(example_out: Path, tmp_path: Path):
+def test_a_finding_without_acceptance_fails_the_gate(checkov_run: CheckovRun, tmp_path: Path):
     entries = yaml.safe_load(ACCEPTED.read_text())
     kept = [e for e in entries if e["check"] != "CKV_GF_3"]
     (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(kept))
-    result = scan(example_out, ENVIRONMENTS, tmp_path / "accepted.yaml")
+    result = verdict(checkov_run, ENVIRONMENTS, tmp_path / "accepted.yaml")
     assert [(f.environment, f.check_id) for f in result.failed] == [("dev", "CKV_GF_3")]
 
 
-def test_an_acceptance_that_matches_nothing_is_reported(example_out: Path, tmp_path: Path):
+def test_an_acceptance_that_matches_nothing_is_reported(checkov_run: CheckovRun, tmp_path: Path):
     entries = [
         *yaml.safe_load(ACCEPTED.read_text()),
         {"check": "CKV_AWS_1", "resource": "x.y", "reason": "r" * 50},
     ]
     (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(entries))
-    result = scan(example_out, ENVIRONMENTS, tmp_path / "accepted.yaml")
+    result = verdict(checkov_run, ENVIRONMENTS, tmp_path / "accepted.yaml")
     assert [(a.check_id, a.address) for a in result.unused] == [("CKV_AWS_1", "x.y")]
 
 
@@ -67,39 +70,21 @@ def test_an_acceptance_without_reason_is_refused(tmp_path: Path):
         load_acceptances(tmp_path / "accepted.yaml")
 
 
-def broad_variant(example_out: Path, tmp_path: Path, as_string: bool) -> Path:
-    """The dev stack with the analysts' policy widened to s3:* on every resource."""
-    stack = copy.deepcopy(load_stack(example_out, "dev"))
-    broad = {"sid": "Broad", "effect": "Allow", "actions": ["s3:*", "iam:PassRole"], "resources": ["*"]}
-    if as_string:  # the form checkov's deeper IAM checks skip in .tf.json
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": broad["actions"], "Resource": "*"}],
-        }
-        stack["resource"]["aws_iam_role_policy"]["group_analysts_policy"]["policy"] = json.dumps(policy)
-    else:
-        stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
-    directory = tmp_path / ("string" if as_string else "document")
-    (directory / "stacks" / "dev").mkdir(parents=True)
-    (directory / "stacks" / "dev" / "cdk.tf.json").write_text(json.dumps(stack))
-    return directory
-
-
 def failed_on(result, address: str) -> set[str]:
     return {f.check_id for f in result.failed if f.address == address}
 
 
-def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Path):
-    result = scan(broad_variant(example_out, tmp_path, as_string=False), ["dev"])
+def test_a_broad_policy_document_fails_the_scan(checkov_run: CheckovRun):
+    result = verdict(checkov_run, [BROAD_DOCUMENT])
     assert {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"} <= failed_on(
         result, "data.aws_iam_policy_document.group_analysts_permissions"
     )
 
 
-def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(example_out: Path, tmp_path: Path):
+def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(checkov_run: CheckovRun):
     """Why policies are emitted as aws_iam_policy_document: as a JSON string, checkov's
     CKV_AWS_286-290/355 never look at it."""
-    result = scan(broad_variant(example_out, tmp_path, as_string=True), ["dev"])
+    result = verdict(checkov_run, [BROAD_STRING])
     deep = {"CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
     assert "aws_iam_role_policy.group_analysts_policy" in result.evaluated  # looked at, yet...
     assert not deep & failed_on(result, "aws_iam_role_policy.group_analysts_policy")
@@ -136,14 +121,12 @@ def test_check_without_checkov_exits_1(tmp_path: Path, monkeypatch, capsys, exam
     assert "checkov not found at" in capsys.readouterr().err
 
 
-def test_scan_skips_nothing_it_was_asked_for(example_out: Path, tmp_path: Path):
-    shutil.copytree(example_out, tmp_path / "out")
-    result = scan(tmp_path / "out", ["prod"])
+def test_scan_skips_nothing_it_was_asked_for(checkov_run: CheckovRun):
+    """checkov read every stack of the session; the verdict on prod holds prod's findings only."""
+    result = verdict(checkov_run, ["prod"])
     assert {f.environment for f in result.findings} == {"prod"}
 
 
-def test_a_stack_checkov_cannot_parse_fails_the_scan(tmp_path: Path):
-    (tmp_path / "stacks" / "dev").mkdir(parents=True)
-    (tmp_path / "stacks" / "dev" / "cdk.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": ')
-    with pytest.raises(ScanError, match=r"^checkov could not parse: .*dev/cdk\.tf\.json"):
-        scan(tmp_path, ["dev"])
+def test_a_stack_checkov_cannot_parse_fails_the_scan(checkov_run: CheckovRun):
+    with pytest.raises(ScanError, match=rf"^checkov could not parse: .*/{UNPARSABLE}/cdk\.tf\.json$"):
+        verdict(checkov_run, [UNPARSABLE])
