@@ -33,9 +33,14 @@ bucket: {name: demo-bucket}
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that read the eager-import process (test_aws_bindings) run last, so that it runs
+    beside all the others (it takes 10-25 s, mostly waiting on the second core)."""
+    items.sort(key=lambda item: "eager" in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start test_aws_bindings' eager-import process now: it runs beside the other tests."""
-    if any(item.path.name == "test_aws_bindings.py" for item in session.items):
+    if any("eager" in getattr(item, "fixturenames", ()) for item in session.items):
         from tests.test_aws_bindings import start_eager_process  # noqa: PLC0415
 
         session.config.stash[EAGER_PROCESS_KEY] = start_eager_process()

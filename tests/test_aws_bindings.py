@@ -50,8 +50,8 @@ print(json.dumps({
 def start_eager_process() -> subprocess.Popen[str]:
     """A process that imports the whole package, then synthesizes the examples (10-25 s).
 
-    conftest starts it as soon as this module's tests are collected, so that it runs beside
-    the rest of the suite.
+    conftest starts it once the tests are collected and runs the tests that read it last,
+    so that it runs beside the rest of the suite.
     """
     return subprocess.Popen(
         [sys.executable, "-c", EAGER_PROCESS],
@@ -74,7 +74,7 @@ def output_files(outdir: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def eager(request: pytest.FixtureRequest) -> dict[str, Any]:
     """jsii types and a synth of the examples from a process that imported the whole package."""
     process = request.config.stash.get(EAGER_PROCESS_KEY, None) or start_eager_process()
