@@ -27,7 +27,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))  # run as a script: make the project importable
 
 from modules.limits import ROLES_PER_ACCOUNT  # noqa: E402
-from modules.scan import checkov_reports  # noqa: E402
+from modules.scan import checkov_report  # noqa: E402
 
 PLAIN_PROGRAM = PROJECT / "bench" / "plain_program.py"
 RAISED_ROLE_QUOTA = 5_000  # how far IAM's roles-per-account quota can be raised
@@ -157,7 +157,7 @@ def checkov_table(repeat: int, work: Path) -> float:
         runs = []
         for _ in range(repeat):
             start = time.perf_counter()
-            checkov_reports(stack)
+            checkov_report(stack)
             runs.append(time.perf_counter() - start)
         print(f"{stack.name:>7} {statistics.median(runs):>7.1f} s")
     command = ["main.py", "check", "--outdir", str(work / "check"), "--report-dir", str(work / "reports")]

@@ -17,16 +17,19 @@ from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
-from gf_common import blocks, text
+from gf_common import blocks, guideline, text
+
+CHECK_ID = "CKV_GF_3"
 
 
 class AmbiguousRoleResolutionDeny(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
             name="Cognito identity pool role mappings must set ambiguous_role_resolution = Deny",
-            id="CKV_GF_3",
+            id=CHECK_ID,
             categories=(CheckCategories.IAM,),
             supported_resources=("aws_cognito_identity_pool_roles_attachment",),
+            guideline=guideline(CHECK_ID),
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:

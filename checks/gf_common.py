@@ -35,6 +35,12 @@ PERMISSION_POLICY_ATTRIBUTES: Mapping[str, str] = {
 }
 
 
+def guideline(check_id: str) -> str:
+    """Where a finding's reader learns what the rule wants: the rule's section in checks/README.md
+    (checkov prints it as "Guide:" and puts it in its JSON and SARIF output)."""
+    return f"checks/README.md#{check_id.lower()}"
+
+
 # --- checkov's conf values ---------------------------------------------------------------
 
 
@@ -87,6 +93,7 @@ class Statement:
     effect: str
     actions: tuple[str, ...]  # empty with NotAction (IAM allows one or the other)
     resources: tuple[str, ...]
+    not_resources: tuple[str, ...]  # NotResource: everything except these
     federated: tuple[str, ...]  # identifiers of Federated principals
     conditions: tuple[Condition, ...]
 
@@ -112,6 +119,7 @@ def _document_statement(block: Mapping[str, Any]) -> Statement:
         effect=text(block.get("effect")) or "Allow",  # the data source's default
         actions=strings(block.get("actions")),
         resources=strings(block.get("resources")),
+        not_resources=strings(block.get("not_resources")),
         federated=tuple(
             identifier
             for principal in blocks(block.get("principals"))
@@ -137,6 +145,7 @@ def _json_statement(statement: Mapping[str, Any]) -> Statement:
         effect=text(statement.get("Effect")) or "Allow",  # absent is invalid IAM: judge it as a grant
         actions=strings(statement.get("Action")),
         resources=strings(statement.get("Resource")),
+        not_resources=strings(statement.get("NotResource")),
         federated=strings(principal.get("Federated")) if isinstance(principal, dict) else (),
         conditions=_json_conditions(statement.get("Condition")),
     )
@@ -199,6 +208,7 @@ class PolicyDocumentDataCheck(BaseDataCheck):
             id=check_id,
             categories=(CheckCategories.IAM,),
             supported_data=("aws_iam_policy_document",),
+            guideline=guideline(check_id),
         )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -221,6 +231,7 @@ class InlinePolicyResourceCheck(BaseResourceCheck):
             id=check_id,
             categories=(CheckCategories.IAM,),
             supported_resources=tuple(policy_attributes),
+            guideline=guideline(check_id),
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:

@@ -5,7 +5,7 @@ Every construct takes its AWS classes from here, so moving to another binding pa
 package names) is a change to this file only.
 
 The package's `__init__` imports all of its 2,212 submodules (10-25 s); entering it
-without that `__init__` (modules/jsii_package.py) makes the imports below load the 24 we
+without that `__init__` (modules/jsii_package.py) makes the imports below load only the few we
 use and the assembly once, about 2 s.
 """
 
@@ -13,9 +13,13 @@ from modules.jsii_package import enter_without_init
 
 enter_without_init("cdktf_cdktf_provider_aws")
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cognito_identity_pool import (
     CognitoIdentityPool,
     CognitoIdentityPoolCognitoIdentityProviders,
+)
+from cdktf_cdktf_provider_aws.cognito_identity_pool_provider_principal_tag import (
+    CognitoIdentityPoolProviderPrincipalTag,
 )
 from cdktf_cdktf_provider_aws.cognito_identity_pool_roles_attachment import (
     CognitoIdentityPoolRolesAttachment,
@@ -23,7 +27,11 @@ from cdktf_cdktf_provider_aws.cognito_identity_pool_roles_attachment import (
     CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
 )
 from cdktf_cdktf_provider_aws.cognito_user_group import CognitoUserGroup
-from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool import (
+    CognitoUserPool,
+    CognitoUserPoolLambdaConfig,
+    CognitoUserPoolLambdaConfigPreTokenGenerationConfig,
+)
 from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -36,6 +44,12 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -61,14 +75,18 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as
 __all__ = [
     "AwsProvider",
     "AwsProviderDefaultTags",
+    "CloudwatchLogGroup",
     "CognitoIdentityPool",
     "CognitoIdentityPoolCognitoIdentityProviders",
+    "CognitoIdentityPoolProviderPrincipalTag",
     "CognitoIdentityPoolRolesAttachment",
     "CognitoIdentityPoolRolesAttachmentRoleMapping",
     "CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule",
     "CognitoUserGroup",
     "CognitoUserPool",
     "CognitoUserPoolClient",
+    "CognitoUserPoolLambdaConfig",
+    "CognitoUserPoolLambdaConfigPreTokenGenerationConfig",
     "DataAwsCallerIdentity",
     "DataAwsIamPolicyDocument",
     "DataAwsIamPolicyDocumentStatement",
@@ -78,6 +96,10 @@ __all__ = [
     "IamRolePolicy",
     "KmsAlias",
     "KmsKey",
+    "LambdaFunction",
+    "LambdaFunctionLoggingConfig",
+    "LambdaFunctionTracingConfig",
+    "LambdaPermission",
     "S3Bucket",
     "S3BucketLifecycleConfiguration",
     "S3BucketLifecycleConfigurationRule",

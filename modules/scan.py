@@ -13,16 +13,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from modules import output_dir
+from modules.config.acceptances import ACCEPTED, Acceptance
 from modules.config.yaml_source import display_path
 from modules.summary import stack_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
-ACCEPTED = PROJECT / "security" / "accepted_findings.yaml"
 DEFAULT_CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
-STACK_FRAMEWORK = "terraform_json"
 
 
 class ScanError(Exception):
@@ -38,19 +36,6 @@ class Finding:
     file: str
     line: int
     accepted: str | None = None  # the reason, when security/accepted_findings.yaml accepts it
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    check_id: str
-    address: str
-    environments: tuple[str, ...]  # empty: every environment
-    reason: str
-
-    def covers(self, finding: Finding) -> bool:
-        return (self.check_id, self.address) == (finding.check_id, finding.address) and (
-            not self.environments or finding.environment in self.environments
-        )
 
 
 @dataclass(frozen=True)
@@ -75,19 +60,17 @@ def checkov_binary() -> Path:
     return path
 
 
-def scan(outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED) -> ScanResult:
-    """Run checkov once over the stacks of `environments` in `outdir`."""
-    report = checkov_reports(outdir / "stacks")[STACK_FRAMEWORK]
-    return judge(report, outdir, environments, accepted_file)
+def scan(outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]) -> ScanResult:
+    """Run checkov once over the stacks of `environments` in `outdir`; judge each finding
+    by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
+    return judge(checkov_report(outdir / "stacks"), outdir, environments, acceptances)
 
 
 def judge(
-    report: dict[str, Any], outdir: Path, environments: Sequence[str], accepted_file: Path = ACCEPTED
+    report: dict[str, Any], outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]
 ) -> ScanResult:
-    """The verdict on `environments` from checkov's report on `outdir/stacks` (which may hold more)."""
-    unparsed = [
-        path for path in report["results"].get("parsing_errors") or [] if _parsed_as(path) in environments
-    ]
+    """The verdict on `environments` from `report`, checkov's report on `outdir/stacks`."""
+    unparsed = report["results"].get("parsing_errors") or []
     if unparsed:
         raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
     addresses = {env: _addresses(stack_file(outdir, env)) for env in environments}
@@ -97,9 +80,8 @@ def judge(
     }
     _require_results(environments, results)
     findings = [_finding(item, addresses, outdir) for item in results["failed"]]
-    acceptances = load_acceptances(accepted_file)
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
-    used = {a for f in findings for a in acceptances if a.covers(f)}
+    used = {a for f in findings for a in acceptances if _covers(a, f)}
     unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
     evaluated = frozenset(
         addresses[_environment(item)].get(item["resource"], item["resource"])
@@ -119,14 +101,12 @@ def _require_results(environments: Sequence[str], results: dict[str, list]) -> N
         raise ScanError(f"checkov reported no result for: {', '.join(silent)}")
 
 
-def checkov_reports(
-    directory: Path, frameworks: Sequence[str] = (STACK_FRAMEWORK,)
-) -> dict[str, dict[str, Any]]:
-    """One checkov run (our rules included) over `directory`: its report per framework."""
+def checkov_report(stacks: Path) -> dict[str, Any]:
+    """One checkov run, our rules included, over a directory of stacks: its terraform_json report."""
     command = [
         str(checkov_binary()),
-        "--directory", str(directory),
-        "--framework", *frameworks,
+        "--directory", str(stacks),
+        "--framework", "terraform_json",
         "--external-checks-dir", str(OWN_CHECKS),
         "--skip-download",
         "--output", "json",
@@ -138,20 +118,16 @@ def checkov_reports(
     except json.JSONDecodeError as error:
         detail = done.stderr.strip()[-2000:]
         raise ScanError(f"checkov gave no JSON report (exit {done.returncode}): {detail}") from error
-    reports = {r.get("check_type"): r for r in (report if isinstance(report, list) else [report])}
-    if not set(frameworks) <= set(reports):
-        raise ScanError(f"checkov scanned nothing in {directory}")
-    return reports
+    reports = report if isinstance(report, list) else [report]
+    found = [r for r in reports if r.get("check_type") == "terraform_json"]
+    if not found:
+        raise ScanError(f"checkov scanned nothing in {stacks}")
+    return found[0]
 
 
 def _environment(item: dict[str, Any]) -> str:
     """checkov names files relative to the scanned directory: /<env>/cdk.tf.json."""
     return item["file_path"].strip("/").split("/")[0]
-
-
-def _parsed_as(path: str) -> str:
-    """The environment of a stack file that checkov lists by its full path: <stacks>/<env>/cdk.tf.json."""
-    return Path(path).parent.name
 
 
 def _addresses(stack_file: Path) -> dict[str, str]:
@@ -192,8 +168,12 @@ def _uri(path: Path) -> str:
 
 
 def _judge(finding: Finding, acceptances: Sequence[Acceptance]) -> Finding:
-    reason = next((a.reason for a in acceptances if a.covers(finding)), None)
+    reason = next((a.reason for a in acceptances if _covers(a, finding)), None)
     return replace(finding, accepted=reason)
+
+
+def _covers(acceptance: Acceptance, finding: Finding) -> bool:
+    return acceptance.covers(finding.check_id, finding.address, finding.environment)
 
 
 def _order(finding: Finding) -> tuple[str, str, str]:
@@ -202,22 +182,6 @@ def _order(finding: Finding) -> tuple[str, str, str]:
 
 def _applies_to(acceptance: Acceptance, environments: Sequence[str]) -> bool:
     return not acceptance.environments or bool(set(acceptance.environments) & set(environments))
-
-
-def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
-    entries = yaml.safe_load(path.read_text()) or []
-    acceptances = []
-    for index, entry in enumerate(entries):
-        missing = {"check", "resource", "reason"} - set(entry)
-        if missing or not str(entry.get("reason", "")).strip():
-            raise ScanError(
-                f"{path.name}: entry {index} needs check, resource and reason (missing {sorted(missing)})"
-            )
-        environments = tuple(entry.get("environments", ()))
-        acceptances.append(
-            Acceptance(entry["check"], entry["resource"], environments, entry["reason"].strip())
-        )
-    return tuple(acceptances)
 
 
 def table(result: ScanResult) -> str:
@@ -235,7 +199,7 @@ def table(result: ScanResult) -> str:
     return "\n".join(rows)
 
 
-def report_json(result: ScanResult) -> dict[str, Any]:
+def check_json(result: ScanResult) -> dict[str, Any]:
     return {
         "verdict": "pass" if not result.failed else "fail",
         "checkov_version": result.checkov_version,
@@ -245,7 +209,7 @@ def report_json(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def report_sarif(result: ScanResult) -> dict[str, Any]:
+def check_sarif(result: ScanResult) -> dict[str, Any]:
     """SARIF 2.1.0 for code-scanning upload; accepted findings carry their justification."""
     rules = sorted({(f.check_id, f.check_name) for f in result.findings})
     return {
@@ -285,9 +249,12 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
     return result
 
 
-def write_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    as_json, as_sarif = directory / "check.json", directory / "check.sarif"
-    as_json.write_text(json.dumps(report_json(result), indent=2, sort_keys=True) + "\n")
-    as_sarif.write_text(json.dumps(report_sarif(result), indent=2, sort_keys=True) + "\n")
-    return as_json, as_sarif
+def write_check_reports(result: ScanResult, directory: Path) -> tuple[Path, Path]:
+    """`directory` becomes check.json and check.sarif, under the rules of every output directory."""
+
+    def write(staging: Path) -> None:
+        for name, content in (("check.json", check_json(result)), ("check.sarif", check_sarif(result))):
+            (staging / name).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+
+    output_dir.replace(directory, write)
+    return directory / "check.json", directory / "check.sarif"

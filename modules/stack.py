@@ -2,52 +2,192 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
-from constructs import Construct
+import jsii
+from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack
+from constructs import Construct, Node
 
 from modules import naming
-from modules.aws import AwsProvider, AwsProviderDefaultTags
+from modules.aws import (
+    AwsProvider,
+    AwsProviderDefaultTags,
+    CognitoIdentityPool,
+    CognitoUserGroup,
+    IamRole,
+    KmsKey,
+)
 from modules.config.model import Environment
-from modules.constructs.addresses import pinned
 from modules.constructs.bucket import FilesBucket
-from modules.constructs.group_folder import GroupFolder
-from modules.constructs.identity_pool import IdentityAccess
+from modules.constructs.cognito_group import CognitoGroupWithRole
+from modules.constructs.folder_claims import FolderClaimsFunction
+from modules.constructs.folder_role import FolderRole
+from modules.constructs.identity_pool import CognitoIdentity
 from modules.constructs.user_pool import UserDirectory
+from modules.policies import principal_tags
+from modules.policies.environment_documents import EnvironmentDocuments, environment_documents
+from modules.policies.references import References
 
 
 class GroupFoldersStack(TerraformStack):
     def __init__(self, scope: Construct, environment: Environment) -> None:
+        self._addresses: dict[str, str] = {}
         super().__init__(scope, environment.name)
+        documents = environment_documents(environment, stack_references(environment))
         tags = {"app": environment.app, "environment": environment.name, **environment.tags}
         AwsProvider(self, "aws", region=environment.region, default_tags=[AwsProviderDefaultTags(tags=tags)])
         _backend(self, environment)
-        files = FilesBucket(self, environment) if environment.bucket.name is not None else None
-        key_arn = files.key_arn if files else environment.bucket.kms_key_arn
-        directory = UserDirectory(self, environment)
-        identity = IdentityAccess(self, environment, directory, key_arn)
-        roles = {
-            group.name: GroupFolder(
+        pool_name = naming.identity_pool_name(environment)
+        FilesBucket(
+            self, environment.bucket, key_alias=f"alias/{pool_name}-files", policy=documents.bucket_policy
+        )
+        tags_mode = environment.identity_pool.role_mapping == "tags"
+        claims = (
+            FolderClaimsFunction(
                 self,
-                environment,
-                group,
-                user_pool_id=directory.user_pool_id,
-                trust=identity.trust,
-                key_arn=key_arn,
-            ).role
-            for group in environment.groups_by_name
-        }
-        identity.attach_roles(roles)
-        if files:
-            files.attach_policy({name: role.arn for name, role in roles.items()}, identity.default_role.arn)
+                name=naming.folder_claims_name(environment),
+                environment_name=environment.name,
+                grants=principal_tags.lambda_data(environment),
+            )
+            if tags_mode
+            else None
+        )
+        directory = UserDirectory(
+            self,
+            environment.user_pool,
+            region=environment.region,
+            client_name=naming.user_pool_client_name(environment),
+            pre_token_lambda_arn=claims.arn if claims else None,
+        )
+        identity = CognitoIdentity(self, pool_name=pool_name, directory=directory, trust=documents.trust)
+        no_group = FolderRole(
+            self,
+            naming.NO_GROUP,
+            role_name=naming.default_role_name(environment),
+            description=f"Authenticated users in no group ({environment.name})",
+            trust_json=identity.trust_json,
+            policy=documents.no_group_policy,
+        )
+        if claims:
+            pool_arn = directory.user_pool_arn or claims.existing_pool_arn(
+                environment.region, str(environment.user_pool.existing_id)
+            )
+            claims.allow_pool(pool_arn)
+            identity.map_principal_tags(principal_tags.all_tag_keys(environment))
+        role_of_group = _folders_role if tags_mode else _group_roles
+        roles = role_of_group(self, environment, documents, identity.trust_json, directory.user_pool_id)
+        by_precedence = sorted(environment.groups, key=lambda group: (group.precedence, group.name))
+        identity.attach_roles(
+            environment.identity_pool,
+            no_group_role=no_group,
+            rules=[(group.name, roles[group.name].arn) for group in by_precedence],
+        )
         outputs = {
-            "user_pool_id": directory.user_pool_id,
-            "user_pool_client_id": directory.client_id,
-            "identity_pool_id": identity.pool_id,
-            "bucket_name": environment.bucket.bucket_name,
-            **{naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn for name, role in roles.items()},
+            naming.USER_POOL_ID_OUTPUT: directory.user_pool_id,
+            naming.USER_POOL_CLIENT_ID_OUTPUT: directory.client_id,
+            naming.IDENTITY_POOL_ID_OUTPUT: identity.pool_id,
+            naming.BUCKET_NAME_OUTPUT: environment.bucket.bucket_name,
+            **(
+                {naming.FOLDERS_ROLE_ARN_OUTPUT: roles[environment.groups[0].name].arn}
+                if tags_mode
+                else {
+                    naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn
+                    for name, role in roles.items()
+                }
+            ),
+            **({naming.FOLDER_CLAIMS_ARN_OUTPUT: claims.arn} if claims else {}),
         }
         for name, value in outputs.items():
-            pinned(TerraformOutput(self, name, value=value), name)
+            TerraformOutput(self, name, value=value)
+
+    @jsii.member(jsii_name="allocateLogicalId")
+    def _allocate_logical_id(self, tf_element: Node | TerraformElement) -> str:
+        """Each element's address is its construct id (declared in modules.naming), not a
+        hash of its construct path: moving a block between constructs never moves state.
+
+        cdktf marks this hook experimental; tests/test_synth.py pins that it is used.
+        """
+        node = tf_element if isinstance(tf_element, Node) else tf_element.node
+        path = self._addresses.setdefault(node.id, node.path)
+        if path != node.path:
+            raise ValueError(f"two blocks would share the Terraform name {node.id!r}: {path} and {node.path}")
+        return node.id
+
+
+def _folders_role(
+    stack: TerraformStack,
+    environment: Environment,
+    documents: EnvironmentDocuments,
+    trust_json: str,
+    user_pool_id: str,
+) -> dict[str, IamRole]:
+    """tags mode: one folders role, which every Cognito group carries (Token mapping then
+    hands it to any group member; users in no group stay with users_without_group)."""
+    role = FolderRole(
+        stack,
+        naming.FOLDERS,
+        role_name=naming.folders_role_name(environment),
+        description=f"Members of any group; their principal tags name their folders ({environment.name})",
+        trust_json=trust_json,
+        policy=documents.folders_policy,
+    ).role
+    for group in environment.groups_by_name:
+        CognitoUserGroup(
+            stack,
+            naming.terraform_id(group.name),
+            name=group.name,
+            description=group.description or None,
+            precedence=group.precedence,
+            role_arn=role.arn,
+            user_pool_id=user_pool_id,
+        )
+    return {group.name: role for group in environment.groups_by_name}
+
+
+def _group_roles(
+    stack: TerraformStack,
+    environment: Environment,
+    documents: EnvironmentDocuments,
+    trust_json: str,
+    user_pool_id: str,
+) -> dict[str, IamRole]:
+    """token and rules: each Cognito group with a role of its own."""
+    return {
+        group.name: CognitoGroupWithRole(
+            stack,
+            group,
+            role_name=naming.role_name(environment, group),
+            environment_name=environment.name,
+            user_pool_id=user_pool_id,
+            trust_json=trust_json,
+            policy=documents.group_policies[group.name],
+        ).role
+        for group in environment.groups_by_name
+    }
+
+
+def stack_references(environment: Environment) -> References:
+    """Terraform references to the blocks the stack declares (modules.naming), so that every
+    document is rendered once, before any construct exists."""
+    bucket = environment.bucket
+    new_key = bucket.name is not None and bucket.encryption == "kms"
+    return References(
+        bucket_arn=bucket.arn,
+        key_arn=_reference(KmsKey, naming.FILES_KEY, "arn") if new_key else bucket.kms_key_arn,
+        role_arns={
+            group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "arn")
+            for group in environment.groups
+        },
+        no_group_role_arn=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "arn"),
+        identity_pool_id=_reference(CognitoIdentityPool, naming.IDENTITY_POOL, "id"),
+    )
+
+
+def _role_base(environment: Environment, group_name: str) -> str:
+    tags_mode = environment.identity_pool.role_mapping == "tags"
+    return naming.FOLDERS if tags_mode else naming.terraform_id(group_name)
+
+
+def _reference(resource: type, name: str, attribute: str) -> str:
+    return "${" + f"{resource.TF_RESOURCE_TYPE}.{name}.{attribute}" + "}"  # type: ignore[attr-defined]
 
 
 def _backend(stack: TerraformStack, environment: Environment) -> None:

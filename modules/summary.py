@@ -28,8 +28,6 @@ def synth_summary(environments: Sequence[Environment], outdir: Path) -> str:
             f"{resource_count(stack)} resources -> {path}"
         )
         for group in environment.groups_by_name:
-            folders = ", ".join(group.folders)
-            lines.append(
-                f"  {group.name:<16} {group.access:<18} {naming.role_name(environment, group):<40} {folders}"
-            )
+            folders, role = ", ".join(group.folders), naming.group_role_name(environment, group)
+            lines.append(f"  {group.name:<16} {group.access:<18} {role:<40} {folders}")
     return "\n".join(lines)

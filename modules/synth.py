@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from cdktf import App
 
+from modules import output_dir
 from modules.config.model import Environment
 from modules.stack import GroupFoldersStack
 
 
 def synthesize(environments: Sequence[Environment], outdir: Path) -> None:
-    """Build in a sibling temporary directory, then swap it into place.
+    """`outdir` becomes exactly the stacks asked for and cdktf's manifest, or stays as it was.
 
-    A failure at any point leaves an existing `outdir` as it was.
+    It must be absent, empty or groupfolders' own earlier output (see modules/output_dir.py).
     """
-    outdir = outdir.resolve()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the output is not secret
-    try:
+
+    def build(staging: Path) -> None:
         app = App(outdir=str(staging), stack_traces=False)
         for environment in environments:
             GroupFoldersStack(app, environment)
         app.synth()
-        _replace(outdir, staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
-
-def _replace(outdir: Path, staging: Path) -> None:
-    """`outdir` becomes exactly what was synthesized (the stacks asked for, and its manifest)."""
-    retired = outdir.with_name(f".{outdir.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if outdir.exists():
-        outdir.rename(retired)
-    try:
-        staging.rename(outdir)
-    except OSError:
-        if retired.exists():
-            retired.rename(outdir)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+    output_dir.replace(outdir, build)

@@ -3,37 +3,80 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from itertools import combinations
 from pathlib import Path
 
 from modules import limits, naming
+from modules.across_environments import problems_across
 from modules.config.load import environment_files, load_environment
-from modules.config.model import Environment, Group
+from modules.config.model import Environment, Group, tag_problem
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
-from modules.policies.documents import files_bucket_policy, group_policy, minified_size
-from modules.policies.templates import PolicyTemplateError
+from modules.folders import first_overlaps
+from modules.policies import principal_tags
+from modules.policies.documents import minified_size
+from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
+from modules.policies.references import placeholder_references
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
 
-def load_valid_environments(directory: Path, names: Sequence[str] = ()) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files."""
-    environments: list[Environment] = []
+def load_valid_environments(
+    directory: Path,
+    names: Sequence[str] = (),
+    templates: Path | None = None,
+    *,
+    extends_outside: bool = False,
+) -> tuple[Environment, ...]:
+    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+
+    `templates`: the access levels' directory (None: this project's templates/policies/).
+    `extends_outside`: let `extends` name files outside `directory` (--allow-extends-outside).
+
+    Environments are also checked against each other (names AWS keeps unique, state backends,
+    shared buckets). With `names`, the directory's other environments are loaded for that
+    comparison too, and only problems that involve a requested environment are reported. An
+    environment that is invalid on its own is left out of the comparison.
+    """
     problems: list[Problem] = []
-    for path in environment_files(directory, names):
-        try:
-            environment, source = load_environment(path)
-        except ConfigError as error:
-            problems.extend(error.problems)
-            continue
-        found = [problem for rule in RULES for problem in rule(environment, source)]
-        problems.extend(found)
-        if not found:
-            environments.append(environment)
+    checked: dict[Path, tuple[Environment, Source]] = {}
+    requested = environment_files(directory, names)
+    for path in requested:
+        problems += _check_file(path, checked, templates, extends_outside)
+    if checked and names:
+        for path in environment_files(directory):
+            if path not in requested:
+                _check_file(path, checked, templates, extends_outside)
+    in_order = [checked[path] for path in sorted(checked)]
+    problems += problems_across(in_order, frozenset(names) if names else None)
     if problems:
         raise ConfigError(problems)
-    return tuple(environments)
+    return tuple(checked[path][0] for path in requested)
+
+
+def _check_file(
+    path: Path,
+    checked: dict[Path, tuple[Environment, Source]],
+    templates: Path | None,
+    extends_outside: bool,
+) -> list[Problem]:
+    """The problems of one environment file; a valid one is added to `checked`."""
+    try:
+        environment, source = load_environment(path, extends_outside=extends_outside)
+    except ConfigError as error:
+        return list(error.problems)
+    found = environment_problems(environment, source, templates)
+    if not found:
+        checked[path] = (environment, source)
+    return found
+
+
+def environment_problems(environment: Environment, source: Source, templates: Path | None) -> list[Problem]:
+    """Quotas first: past the role quota a file is not worth the per-group checks."""
+    quotas = list(group_counts(environment, source))
+    if _over_role_quota(environment):
+        return quotas
+    found = [problem for rule in RULES for problem in rule(environment, source)]
+    return [*found, *document_sizes(environment, source, templates), *quotas]
 
 
 def _group_problem(source: Source, index: int, field: str, reason: str) -> Problem:
@@ -41,20 +84,26 @@ def _group_problem(source: Source, index: int, field: str, reason: str) -> Probl
     return Problem(source.origin_of(("groups", index, field)), path, reason)
 
 
-def _pairs(environment: Environment) -> Iterator[tuple[tuple[int, Group], tuple[int, Group]]]:
-    return combinations(enumerate(environment.groups), 2)
-
-
 def duplicate_names(environment: Environment, source: Source) -> Iterator[Problem]:
-    for (_, first), (index, second) in _pairs(environment):
-        if first.name.lower() == second.name.lower():
-            reason = f"{second.name!r} repeats group {first.name!r}; group names are compared without case"
+    """Each group against the first earlier group that has its name (without case) or one of
+    its Terraform names."""
+    by_lower: dict[str, Group] = {}
+    by_block: dict[str, int] = {}
+    for index, group in enumerate(environment.groups):
+        blocks = naming.block_names(group.name)
+        if (first := by_lower.get(group.name.lower())) is not None:
+            reason = f"{group.name!r} repeats group {first.name!r}; group names are compared without case"
             yield _group_problem(source, index, "name", reason)
-        elif shared := sorted(naming.block_names(first.name) & naming.block_names(second.name)):
+        elif owners := [by_block[name] for name in blocks if name in by_block]:
+            first = environment.groups[min(owners)]
+            shared = sorted(naming.block_names(first.name) & blocks)
             reason = (
-                f"{second.name!r} and {first.name!r} would share the Terraform name {shared[0]}; rename one"
+                f"{group.name!r} and {first.name!r} would share the Terraform name {shared[0]}; rename one"
             )
             yield _group_problem(source, index, "name", reason)
+        by_lower.setdefault(group.name.lower(), group)
+        for name in blocks:
+            by_block.setdefault(name, index)
 
 
 def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -64,13 +113,16 @@ def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[P
         for index, group in enumerate(environment.groups)
         for position, folder in enumerate(group.folders)
     ]
-    for (_, _, first, a), (index, position, second, b) in combinations(folders, 2):
-        shorter, longer = sorted((a.lower(), b.lower()), key=len)
-        if longer.startswith(shorter):
-            owner = "the same group" if first is second else f"group {first.name!r}"
-            how = "repeats" if a == b else "differs only in case from" if shorter == longer else "overlaps"
-            reason = f"{b!r} {how} {a!r} of {owner}; each folder must belong to exactly one place"
-            yield _group_problem(source, index, f"prefixes[{position}]", reason)
+    for later, earlier in first_overlaps([folder for *_, folder in folders]):
+        (_, _, first, a), (index, position, second, b) = folders[earlier], folders[later]
+        owner = "the same group" if first is second else f"group {first.name!r}"
+        reason = f"{b!r} {_relation(a, b)} {a!r} of {owner}; each folder must belong to exactly one place"
+        yield _group_problem(source, index, f"prefixes[{position}]", reason)
+
+
+def _relation(a: str, b: str) -> str:
+    """How folder `b` overlaps folder `a`."""
+    return "repeats" if a == b else "differs only in case from" if a.lower() == b.lower() else "overlaps"
 
 
 def private_folder_clash(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -90,6 +142,15 @@ def private_only_needs_private_folders(environment: Environment, source: Source)
         yield Problem(source.origin_of(path), "identity_pool.users_without_group", reason)
 
 
+def tag_rules(environment: Environment, source: Source) -> Iterator[Problem]:
+    """After the model: a tag holding `${` has had its own, clearer message from loading."""
+    for key, value in environment.tags.items():
+        if (reason := tag_problem(key, value)) is not None:
+            # A key IAM refuses could hold a line break: the reason quotes it, the path does not.
+            path = f"tags.{key}" if reason.startswith("value") else "tags"
+            yield Problem(source.origin_of(("tags", key)), path, reason)
+
+
 def pool_in_region(environment: Environment, source: Source) -> Iterator[Problem]:
     existing = environment.user_pool.existing_id
     if existing is not None and not existing.startswith(f"{environment.region}_"):
@@ -99,45 +160,105 @@ def pool_in_region(environment: Environment, source: Source) -> Iterator[Problem
 
 
 def distinct_role_names(environment: Environment, source: Source) -> Iterator[Problem]:
-    seen = {naming.default_role_name(environment): "users without a group"}
+    """IAM compares role names without case; a shortened name could differ from another only so.
+    Groups whose names differ only in case are `duplicate_names`' to report."""
+    seen = {naming.default_role_name(environment).lower(): ("users without a group", "")}
     for index, group in enumerate(environment.groups):
         name = naming.role_name(environment, group)
-        if name in seen:
-            reason = f"role name {name!r} is already the role of {seen[name]}; rename the group"
+        owner, owner_group = seen.setdefault(name.lower(), (f"group {group.name!r}", group.name.lower()))
+        if owner_group != group.name.lower():
+            reason = f"role name {name!r} is already the role of {owner}; rename the group"
             yield _group_problem(source, index, "name", reason)
-        seen.setdefault(name, f"group {group.name!r}")
 
 
-def renderable_policies(environment: Environment, source: Source) -> Iterator[Problem]:
+def document_sizes(environment: Environment, source: Source, templates: Path | None) -> Iterator[Problem]:
+    """The documents the stack will emit, measured with references of realistic size."""
+    try:
+        documents = environment_documents(environment, placeholder_references(environment), templates)
+    except GroupTemplateErrors as error:
+        for index, group in enumerate(environment.groups):
+            if group.name in error.by_group:
+                yield _group_problem(source, index, "access", error.by_group[group.name])
+        return
+    tags = environment.identity_pool.role_mapping == "tags"
     for index, group in enumerate(environment.groups):
-        try:
-            key = limits.KMS_KEY_ARN if environment.bucket.encrypted_with_kms else None
-            size = minified_size(group_policy(environment, group, key))
-        except PolicyTemplateError as error:
-            yield _group_problem(source, index, "access", str(error))
-            continue
-        if size > limits.INLINE_POLICIES:
+        size = minified_size(documents.group_policies[group.name])
+        if size > limits.INLINE_POLICIES and not tags:
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
             )
             yield _group_problem(source, index, "prefixes", reason)
+    if (
+        documents.folders_policy is not None
+        and len(principal_tags.all_tag_keys(environment)) <= limits.TAG_MAPPINGS
+    ):
+        yield from _folders_policy_size(environment, source, minified_size(documents.folders_policy))
+    # The folder guard lists every group's role under its folders: it grows with the groups.
+    if environment.bucket.folder_guard and documents.bucket_policy is not None:
+        size = minified_size(documents.bucket_policy)
+        if size > limits.BUCKET_POLICY:
+            reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
+            yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
 
 
-def bucket_policy_size(environment: Environment, source: Source) -> Iterator[Problem]:
-    """The folder guard lists every group's role under its folders: it grows with the groups."""
-    if not environment.bucket.folder_guard:
+def _folders_policy_size(environment: Environment, source: Source, size: int) -> Iterator[Problem]:
+    if size > limits.INLINE_POLICIES:
+        levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
+        reason = (
+            f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
+            f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
+        )
+
+
+def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: every folder is a session tag value; one group's folders fit the tags of its level."""
+    slots = environment.identity_pool.folders_per_level
+    if environment.identity_pool.role_mapping != "tags":
         return
-    arns = {g.name: _role_arn(naming.role_name(environment, g)) for g in environment.groups}
-    document = files_bucket_policy(environment, arns, _role_arn(naming.default_role_name(environment)))
-    size = minified_size(document)
-    if size > limits.BUCKET_POLICY:
-        reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
-        yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
+    for index, group in enumerate(environment.groups):
+        for position, folder in enumerate(group.folders):
+            problem = _tag_value_problem(folder)
+            if problem:
+                reason = (
+                    f"{folder!r} {problem}; role_mapping tags makes it a tag value: {limits.TAG_VALUE_TEXT}"
+                )
+                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+        if len(group.folders) > slots:
+            reason = (
+                f"group {group.name!r} has {len(group.folders)} folders, but with role_mapping tags a user "
+                f"holds at most {slots} folders of one access level (identity_pool.folders_per_level)"
+            )
+            yield _group_problem(source, index, "prefixes", reason)
 
 
-def _role_arn(name: str) -> str:
-    return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"
+def _tag_value_problem(folder: str) -> str | None:
+    refused = sorted({character for character in folder if not principal_tags.TAG_VALUE.fullmatch(character)})
+    if refused:
+        return f"has {', '.join(map(repr, refused))}"
+    return f"is {len(folder)} characters" if len(folder) > limits.TAG_VALUE else None
+
+
+def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: the identity pool maps one claim to a principal tag per level and folder slot."""
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    levels, slots = len(principal_tags.levels(environment)), environment.identity_pool.folders_per_level
+    if levels * slots > limits.TAG_MAPPINGS:
+        reason = (
+            f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
+            f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
+        )
+        yield Problem(
+            source.origin_of(("identity_pool", "folders_per_level")),
+            "identity_pool.folders_per_level",
+            reason,
+        )
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -151,21 +272,31 @@ def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
         yield Problem(
             source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
         )
-    # Cognito's 10,000 groups per pool is never reached: the role quota below is lower.
-    if count + 1 > limits.ROLES_PER_ACCOUNT:
-        yield Problem(
-            where, "groups", f"{count + 1} roles (one per group, one for no group); {limits.ROLES_TEXT}"
-        )
+    if _over_role_quota(environment):
+        quota = environment.limits.iam_roles_per_account
+        reason = f"{count + 1} roles (one per group, one for no group); {limits.roles_text(quota)}"
+        yield Problem(where, "groups", reason)
+    if count > limits.GROUPS_PER_USER_POOL:
+        yield Problem(where, "groups", f"{count} groups; {limits.GROUPS_PER_USER_POOL_TEXT}")
+
+
+def _over_role_quota(environment: Environment) -> bool:
+    """tags mode has two roles (folders, no group), however many groups."""
+    if environment.identity_pool.role_mapping == "tags":
+        return False
+    return len(environment.groups) + 1 > environment.limits.iam_roles_per_account
 
 
 def distinct_precedence(environment: Environment, source: Source) -> Iterator[Problem]:
     """With equal precedence Cognito sets no cognito:preferred_role for a user in both groups."""
     if environment.identity_pool.allow_equal_precedence:
         return
-    for (_, first), (index, second) in _pairs(environment):
-        if first.precedence == second.precedence:
+    first_with: dict[int, Group] = {}
+    for index, group in enumerate(environment.groups):
+        first = first_with.setdefault(group.precedence, group)
+        if first is not group:
             reason = (
-                f"{second.precedence} is also the precedence of group {first.name!r}: "
+                f"{group.precedence} is also the precedence of group {first.name!r}: "
                 "a user in both would get no preferred role (Cognito leaves cognito:preferred_role unset); "
                 "give each group its own precedence, or set identity_pool.allow_equal_precedence: true"
             )
@@ -178,9 +309,9 @@ RULES: tuple[Rule, ...] = (
     private_folder_clash,
     private_only_needs_private_folders,
     pool_in_region,
+    tag_rules,
     distinct_role_names,
     distinct_precedence,
-    renderable_policies,
-    bucket_policy_size,
-    group_counts,
+    folders_fit_tags,
+    tag_mappings,
 )

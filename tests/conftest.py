@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
@@ -18,9 +16,6 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[1]
 EXAMPLES = PROJECT / "environments"
 BAD_INPUTS = PROJECT / "tests" / "bad_inputs"
-CHECK_FIXTURES = PROJECT / "tests" / "check_fixtures"
-# Stacks that checkov scans beside the examples (see checkov_run).
-BROAD_DOCUMENT, BROAD_STRING, UNPARSABLE = "dev-broad-document", "dev-broad-string", "dev-unparsable"
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 EAGER_PROCESS_KEY = pytest.StashKey[subprocess.Popen]()
@@ -71,6 +66,13 @@ def write_env(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file below `directory` (hidden ones included) and its bytes: equal trees are identical."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
+    }
+
+
 def load_stack(outdir: Path, environment: str) -> dict[str, Any]:
     return json.loads((outdir / "stacks" / environment / "cdk.tf.json").read_text())
 
@@ -98,46 +100,36 @@ def example_out(synth_dir: Callable[[Path], Path]) -> Iterator[Path]:
     yield synth_dir(EXAMPLES)
 
 
-def broad_stack(example_out: Path, as_string: bool) -> dict[str, Any]:
-    """The dev stack with the analysts' policy widened to s3:* on every resource."""
-    stack = copy.deepcopy(load_stack(example_out, "dev"))
-    broad = {"sid": "Broad", "effect": "Allow", "actions": ["s3:*", "iam:PassRole"], "resources": ["*"]}
-    if as_string:  # the form checkov's deeper IAM checks skip in .tf.json
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": broad["actions"], "Resource": "*"}],
-        }
-        stack["resource"]["aws_iam_role_policy"]["group_analysts_policy"]["policy"] = json.dumps(policy)
-    else:
-        stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
-    return stack
-
-
 @dataclass(frozen=True)
 class CheckovRun:
-    root: Path  # root/stacks/<name>/ holds a stack (cdk.tf.json) or one rule's fixtures (main.tf[.json])
-    reports: dict[str, dict[str, Any]]  # checkov's report per framework
+    root: Path  # root/<tree>/stacks/<env>/cdk.tf.json, one tree per tests/scan_trees.TREES entry
+    report: dict[str, Any]  # checkov's terraform_json report over root
+
+    def report_on(self, tree: str) -> dict[str, Any]:
+        """The report as if checkov had scanned root/<tree>/stacks alone (paths relative to it)."""
+        inside = f"/{tree}/stacks/"
+        results = self.report["results"]
+        narrowed = {
+            key: [
+                {**item, "file_path": item["file_path"][len(inside) - 1 :]}
+                for item in results.get(key, [])
+                if item["file_path"].startswith(inside)
+            ]
+            for key in ("passed_checks", "failed_checks", "skipped_checks")
+        }
+        unparsed = [p for p in results.get("parsing_errors", []) if Path(p).is_relative_to(self.root / tree)]
+        return {**self.report, "results": {**narrowed, "parsing_errors": unparsed}}
 
 
 @pytest.fixture(scope="session")
 def checkov_run(example_out: Path, tmp_path_factory: pytest.TempPathFactory) -> CheckovRun:
-    """checkov once per session over everything that tests only read its report on.
+    """checkov once per session over every output tree whose tests only read its verdict."""
+    from modules.scan import checkov_report  # noqa: PLC0415
+    from tests.scan_trees import TREES  # noqa: PLC0415
 
-    Each stack is its own directory, so each is judged on its own (modules.scan.judge):
-    the example stacks, broad and unparsable variants of dev, and our rules' fixtures.
-    """
-    from modules.scan import checkov_reports  # noqa: PLC0415
-
-    stacks = tmp_path_factory.mktemp("scanned") / "stacks"
-    shutil.copytree(example_out / "stacks", stacks)
-    variants = {
-        BROAD_DOCUMENT: json.dumps(broad_stack(example_out, as_string=False)),
-        BROAD_STRING: json.dumps(broad_stack(example_out, as_string=True)),
-        UNPARSABLE: '{"resource": {"aws_s3_bucket": {"b": ',
-    }
-    for name, text in variants.items():
-        (stacks / name).mkdir()
-        (stacks / name / "cdk.tf.json").write_text(text)
-    for fixtures in sorted(CHECK_FIXTURES.iterdir()):
-        shutil.copytree(fixtures, stacks / fixtures.name)
-    return CheckovRun(stacks.parent, checkov_reports(stacks, ("terraform_json", "terraform")))
+    root = tmp_path_factory.mktemp("scanned")
+    for tree, stacks in TREES.items():
+        for env, text in stacks(example_out).items():
+            (root / tree / "stacks" / env).mkdir(parents=True)
+            (root / tree / "stacks" / env / "cdk.tf.json").write_text(text)
+    return CheckovRun(root, checkov_report(root))

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from modules.jsii_package import enter_without_init
-from tests.conftest import EAGER_PROCESS_KEY, PROJECT
+from tests.conftest import EAGER_PROCESS_KEY, PROJECT, tree
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 SUBMODULES_IN_PACKAGE = 2212
@@ -68,10 +68,9 @@ def loaded_submodules() -> int:
 
 
 def output_files(outdir: Path) -> dict[str, str]:
-    """Every file under `outdir`, exactly (no newline translation), by relative path."""
-    return {
-        str(p.relative_to(outdir)): p.read_bytes().decode() for p in sorted(outdir.rglob("*")) if p.is_file()
-    }
+    """Every file under `outdir` (the Lambda's zip included) by relative path, its bytes in hex:
+    JSON carries them from the eager process."""
+    return {name: content.hex() for name, content in tree(outdir).items()}
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +87,7 @@ def test_lazy_classes_have_the_jsii_types_of_the_normal_import(eager):
 
     lazy = {name: getattr(aws, name).__jsii_type__ for name in aws.__all__}
     assert lazy == eager["types"]
-    assert len(lazy) == 33
+    assert all(fqn.startswith("@cdktf/provider-aws.") for fqn in lazy.values())
     assert eager["loaded"] >= SUBMODULES_IN_PACKAGE  # the other side really imported everything
     assert loaded_submodules() < 50  # ...and this one did not
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modules.cli import main
-from tests.conftest import BAD_INPUTS, EXAMPLES, PROJECT
+from tests.conftest import BAD_INPUTS, EXAMPLES, PROJECT, tree
 
 VALIDATE_IN_A_FRESH_PROCESS = (
     "import sys\n"
@@ -38,7 +39,7 @@ def test_validate_examples_is_fast_and_never_imports_cdktf():
     elapsed = time.perf_counter() - start
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
-        "3 environment(s) valid: dev, prod, staging\n",
+        "4 environment(s) valid: dev, prod, staging, union\n",
         "",
     )
     assert elapsed < 1.0, f"validate took {elapsed:.2f} s"
@@ -77,11 +78,9 @@ def test_invalid_configuration_writes_nothing(tmp_path: Path, capsys):
 
 def test_synth_replaces_the_output_and_prints_a_summary(tmp_path: Path, capsys, example_out):
     outdir = tmp_path / "out"
-    outdir.mkdir()
-    (outdir / "stale.txt").write_text("from an earlier synth")
+    shutil.copytree(example_out, outdir)  # an earlier synth of every environment
     assert main(["synth", "--environments", str(EXAMPLES), "--outdir", str(outdir), "--env", "staging"]) == 0
     assert sorted(p.name for p in (outdir / "stacks").iterdir()) == ["staging"]
-    assert not (outdir / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging directory is left behind"
     summary = capsys.readouterr().out.splitlines()
     assert summary[0] == f"staging: 4 groups, 34 resources -> {outdir}/stacks/staging/cdk.tf.json"
@@ -97,15 +96,31 @@ def test_synth_replaces_the_output_and_prints_a_summary(tmp_path: Path, capsys, 
 def test_no_arguments_synthesizes_every_example_into_cdktf_outdir(tmp_path: Path, monkeypatch, example_out):
     monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "cdktf.out"))
     assert main([]) == 0
-    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == ["dev", "prod", "staging"]
+    assert sorted(p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()) == [
+        "dev",
+        "prod",
+        "staging",
+        "union",
+    ]
     assert (tmp_path / "cdktf.out" / "manifest.json").is_file()
 
 
-def test_unexpected_failure_exits_1(tmp_path: Path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    assert (
-        main(["synth", "--environments", str(EXAMPLES), "--outdir", str(blocker / "out"), "--env", "dev"])
-        == 1
-    )
-    assert "FileExistsError" in capsys.readouterr().err
+def test_a_synth_failing_after_validation_exits_1_and_keeps_the_previous_output(
+    tmp_path: Path, monkeypatch, capsys, example_out
+):
+    from cdktf import App  # noqa: PLC0415 - example_out has paid the import
+
+    outdir = tmp_path / "out"
+    shutil.copytree(example_out, outdir)
+    before = tree(outdir)
+    synth = App.synth
+
+    def synth_then_fail(app: App) -> None:
+        synth(app)  # every stack is written; then the disk fills up
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(App, "synth", synth_then_fail)
+    assert main(["synth", "--environments", str(EXAMPLES), "--outdir", str(outdir), "--env", "dev"]) == 1
+    assert "RuntimeError: disk full" in capsys.readouterr().err
+    assert tree(outdir) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging directory is left behind"

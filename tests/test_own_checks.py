@@ -3,8 +3,7 @@
 Each tests/check_fixtures/<check id>/ holds a main.tf.json (CDKTF shape) and a main.tf
 (hand-written HCL) whose entities are named pass_* (must pass), fail_* (must fail) or
 anything else (must not be reported by that check, e.g. na_*: the rule does not apply).
-checkov runs once per session (conftest.checkov_run), over every fixture directory and both
-frameworks.
+checkov runs once per session, over every fixture directory and both frameworks.
 """
 
 from __future__ import annotations
@@ -14,16 +13,15 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHECK_FIXTURES, CheckovRun
-
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS_DIR = ROOT / "checks"
-FIXTURES_DIR = CHECK_FIXTURES
+FIXTURES_DIR = ROOT / "tests" / "check_fixtures"
 HELPER_FILES = {"__init__.py", "gf_common.py"}  # loaded by checkov too, but define no check
 CHECK_IDS = sorted(p.name for p in FIXTURES_DIR.iterdir() if p.is_dir())
 FIXTURE_FILES = {"terraform_json": "main.tf.json", "terraform": "main.tf"}  # checkov framework -> file
@@ -44,25 +42,57 @@ def _checkov() -> Path:
 
 
 @pytest.fixture(scope="session")
-def reported(request: pytest.FixtureRequest) -> Reported | None:
-    """(check id, framework, fixture dir) -> {"passed"|"failed"|"skipped": resource ids}.
+def reports() -> list[dict] | None:
+    """checkov's JSON reports over every fixture directory, both frameworks, only our rules
+    (`--check 'CKV_GF_*'`: checkov matches check ids with fnmatch).
 
-    From the session's one checkov run (conftest.checkov_run), which holds these fixtures.
     None when checkov is missing: each test then FAILS saying so (a fixture error would
     only show up as ERROR, and a skip would hide that the rules were never run).
     """
     if not _checkov().exists():
         return None
-    run: CheckovRun = request.getfixturevalue("checkov_run")
+    command = [
+        str(_checkov()),
+        *("-d", str(FIXTURES_DIR), "--framework", *FIXTURE_FILES),
+        *("--external-checks-dir", str(CHECKS_DIR), "--check", "CKV_GF_*"),
+        *("--skip-download", "-o", "json"),
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    # Exit code 1 only means "some check failed", which the fail_* fixtures guarantee.
+    assert run.returncode in (0, 1), f"checkov exited {run.returncode}:\n{run.stderr[-3000:]}"
+    found = json.loads(run.stdout)
+    return found if isinstance(found, list) else [found]
+
+
+def _results(reports: list[dict]) -> list[tuple[str, str, dict]]:
+    """(framework, outcome, result) of every passed, failed or skipped check."""
+    return [
+        (report["check_type"], outcome, result)
+        for report in reports
+        for outcome in ("passed", "failed", "skipped")
+        for result in report["results"][f"{outcome}_checks"]
+    ]
+
+
+@pytest.fixture(scope="session")
+def reported(reports: list[dict] | None) -> Reported | None:
+    """(check id, framework, fixture dir) -> {"passed"|"failed"|"skipped": resource ids}."""
+    if reports is None:
+        return None
     results: Reported = defaultdict(lambda: {"passed": set(), "failed": set(), "skipped": set()})
-    for framework in FIXTURE_FILES:
-        report = run.reports[framework]
-        for outcome in ("passed", "failed", "skipped"):
-            for result in report["results"][f"{outcome}_checks"]:
-                fixture_dir = Path(result["file_path"]).parent.name  # "/CKV_GF_1/main.tf" -> CKV_GF_1
-                key = (result["check_id"], framework, fixture_dir)
-                results[key][outcome].add(result["resource"])
+    for framework, outcome, result in _results(reports):
+        fixture_dir = Path(result["file_path"]).parent.name  # "/CKV_GF_1/main.tf" -> CKV_GF_1
+        results[(result["check_id"], framework, fixture_dir)][outcome].add(result["resource"])
     return results
+
+
+def _require_checkov(found: object) -> None:
+    if found is None:
+        pytest.fail(
+            f"checkov not found at {_checkov()}: run `make .venv-checkov/.installed` "
+            "(or point GROUPFOLDERS_CHECKOV at a checkov binary)",
+            pytrace=False,
+        )
 
 
 def _declared(check_id: str, framework: str) -> list[tuple[str, str, str]]:
@@ -97,12 +127,7 @@ def _expected(check_id: str, framework: str, prefix: str) -> set[str]:
 def test_check_passes_and_fails_exactly_its_fixtures(
     reported: Reported | None, check_id: str, framework: str
 ) -> None:
-    if reported is None:
-        pytest.fail(
-            f"checkov not found at {_checkov()}: run `make .venv-checkov/.installed` "
-            "(or point GROUPFOLDERS_CHECKOV at a checkov binary)",
-            pytrace=False,
-        )
+    _require_checkov(reported)
     got = reported[(check_id, framework, check_id)]
     assert got["failed"] == _expected(check_id, framework, "fail_")
     assert got["passed"] == _expected(check_id, framework, "pass_")
@@ -136,3 +161,19 @@ def test_one_rule_per_check_file_and_fixtures_for_every_rule() -> None:
         assert len(ids) == expected_count, f"{name} defines {sorted(ids)}"
     all_ids = sorted(i for ids in ids_per_file.values() for i in ids)
     assert all_ids == CHECK_IDS  # no id twice, and a fixture directory per rule
+
+
+def test_the_wildcard_selects_exactly_our_rules(reports: list[dict] | None) -> None:
+    _require_checkov(reports)
+    assert sorted({result["check_id"] for _, _, result in _results(reports)}) == CHECK_IDS
+
+
+def test_every_rule_links_its_section_of_the_checks_readme(reports: list[dict] | None) -> None:
+    """checkov prints the guideline under each result ("Guide:"); it must lead to the rule's text."""
+    _require_checkov(reports)
+    guidelines = {result["check_id"]: result["guideline"] for _, _, result in _results(reports)}
+    assert guidelines == {check_id: f"checks/README.md#{check_id.lower()}" for check_id in CHECK_IDS}
+    readme = (CHECKS_DIR / "README.md").read_text()
+    for check_id in CHECK_IDS:
+        anchor = f'<a id="{check_id.lower()}"></a>**{check_id}:'
+        assert readme.count(anchor) == 1, f"checks/README.md has no section {anchor}"

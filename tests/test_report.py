@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from modules.access import environment_access
-from modules.report import Change, changes
+from modules.access_model import environment_access
+from modules.access_report import Change, changes
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT
 
@@ -20,10 +22,10 @@ GOLDEN = PROJECT / "tests" / "golden"
 BASE = GOLDEN / "base_environments"
 
 
-def run_report(*arguments: str) -> subprocess.CompletedProcess[str]:
+def run_report(*arguments: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "main.py", "report", *arguments],
-        cwd=PROJECT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
@@ -51,7 +53,10 @@ def test_changes_from_base_are_golden():
     result = run_report(
         "--environments", "environments", "--base-environments", str(BASE.relative_to(PROJECT))
     )
-    assert (result.returncode, result.stderr) == (0, "")
+    assert (result.returncode, result.stderr) == (
+        0,
+        "base: environments tests/golden/base_environments, templates this checkout's (templates/policies)\n",
+    )
     assert_golden("changes.md", result.stdout)
 
 
@@ -68,9 +73,12 @@ def test_json_report_is_machine_readable():
     assert dev["users_without_group"]["folders"][0]["prefix"] == "private/<identity id>/"
 
 
+NO_CHANGE = "# Access changes\n\nNo change in who can do what.\n"
+
+
 def test_no_change_says_so():
     result = run_report("--env", "prod", "--base-environments", "environments")
-    assert result.stdout == "# Access changes\n\nNo change in who can do what.\n"
+    assert result.stdout == NO_CHANGE
 
 
 def test_a_new_environment_is_all_added(tmp_path: Path):
@@ -78,6 +86,22 @@ def test_a_new_environment_is_all_added(tmp_path: Path):
     result = run_report("--env", "dev", "--base-environments", str(tmp_path), "--format", "json")
     kinds = {change["kind"] for change in json.loads(result.stdout)}
     assert kinds == {"added"}
+
+
+def test_a_missing_base_is_an_error():
+    result = run_report("--base-environments", "/nonexistent", "--env", "dev")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "1 configuration problem(s):\n  /nonexistent: is not a directory: the base of the diff must exist\n"
+    )
+
+
+def test_fail_on_needs_a_base():
+    result = run_report("--env", "dev", "--fail-on", "widened")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "1 configuration problem(s):\n  --fail-on: needs a base: --base-environments or --base-ref\n",
+    )
 
 
 def test_invalid_base_exits_2():
@@ -100,8 +124,29 @@ def test_changes_are_classified(accesses):
     assert Change("staging", "analysts", "widened", "analysts/", ("read",)) in found
     assert Change("staging", "finance", "narrowed", "finance/reports/", ("delete",)) in found
     assert Change("staging", "uploads", "added", "inbox/", ("write",)) in found
-    assert changes(head, base) != found
     assert changes(head, head) == []
+
+
+def test_a_removed_group_and_a_removed_environment_are_reported(accesses):
+    """The reverse diff: everything the base → head diff adds, head → base removes."""
+    base, head = accesses
+    backwards = changes(head, base)
+    assert Change("staging", "uploads", "removed", "inbox/", ("write",)) in backwards
+    assert Change("staging", "analysts", "narrowed", "analysts/", ("read",)) in backwards
+    assert (
+        Change(
+            "staging",
+            "uploads",
+            "data loss",
+            "",
+            (),
+            "group `uploads` is removed (or renamed): apply deletes its Cognito group and every membership in it",
+        )
+        in backwards
+    )
+    gone = changes(head, [])
+    assert {(c.environment, c.kind) for c in gone} == {("staging", "removed")}
+    assert {c.subject for c in gone} == {"analysts", "editors", "finance", "uploads"}
 
 
 def test_equal_precedence_and_rules_are_reported_as_they_resolve(write_env):
@@ -155,3 +200,142 @@ def test_settings_that_change_access_are_in_the_diff(tmp_path: Path):
         "folder guard: off (was: on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
         "arn:aws:iam::123456789012:role/aws-backup-service)"
     ]
+
+
+# --- the base is rendered from its own inputs: templates, bucket, key and pool changes widen
+
+
+def git_project(tmp_path: Path) -> Path:
+    """A copy of this project (code, templates, environments) under git, one commit."""
+    root = tmp_path / "repo"
+    for part in ("environments", "templates", "modules"):
+        shutil.copytree(PROJECT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT / "main.py", root)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    return root
+
+
+def commit(root: Path, message: str) -> None:
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "commit", "-qam", message], check=True)
+
+
+WIDER_READ = ('"Action": ["s3:GetObject"', '"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"')
+
+
+def widen_read_template(templates: Path) -> None:
+    read = templates / "policies" / "read.json.j2"
+    read.write_text(read.read_text().replace(*WIDER_READ))
+
+
+def test_a_template_widening_is_seen_through_base_ref(tmp_path: Path):
+    root = git_project(tmp_path)
+    widen_read_template(root / "templates")
+    commit(root, "read may write")
+    result = run_report("--base-ref", "HEAD~1", "--env", "dev", "--fail-on", "widened", cwd=root)
+    assert result.returncode == 3
+    assert "- **widened**: group `analysts` gains write, delete on `analysts/`\n" in result.stdout
+    assert result.stderr == (
+        "base: environments HEAD~1:environments, templates HEAD~1:templates/policies\n"
+        "error: the diff holds widened changes (--fail-on)\n"
+    )
+    assert not any(p.name.startswith("groupfolders-base-") for p in Path(tempfile.gettempdir()).iterdir())
+
+
+def test_base_ref_reads_the_base_not_the_working_tree(tmp_path: Path):
+    """An uncommitted widening is in the head only; the base at HEAD does not see it."""
+    root = git_project(tmp_path)
+    widen_read_template(root / "templates")
+    result = run_report("--base-ref", "HEAD", "--env", "dev", cwd=root)
+    assert "- **widened**: group `analysts` gains write, delete on `analysts/`\n" in result.stdout
+    commit(root, "read may write")
+    assert run_report("--base-ref", "HEAD", "--env", "dev", cwd=root).stdout == NO_CHANGE
+
+
+def test_base_environments_take_the_templates_beside_them(tmp_path: Path):
+    base = tmp_path / "base"
+    shutil.copytree(PROJECT / "environments", base / "environments")
+    shutil.copytree(PROJECT / "templates", base / "templates")
+    widen_read_template(base / "templates")  # the base was wider: the head narrows
+    result = run_report("--base-environments", str(base / "environments"), "--env", "dev")
+    assert "- **narrowed**: group `analysts` loses write, delete on `analysts/`\n" in result.stdout
+    assert result.stderr.startswith(f"base: environments {base / 'environments'}, templates ")
+
+
+def test_an_unknown_ref_is_a_configuration_error(tmp_path: Path):
+    root = git_project(tmp_path)
+    result = run_report("--base-ref", "no-such-ref", cwd=root)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "1 configuration problem(s):\n  --base-ref: git rev-parse failed: 'no-such-ref' is not a commit "
+        "of this repository\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            (
+                "dev.yaml",
+                "user_pool: {name: groupfolders-dev, deletion_protection: false}",
+                "user_pool: {existing_id: eu-west-1_Pr0dPool1, existing_client_id: abc}",
+            ),
+            [
+                "- **widened**: user pool: existing eu-west-1_Pr0dPool1 (app client abc) (was: new groupfolders-dev)\n",
+                "- **data loss**: user pool groupfolders-dev was created here and is no longer: apply destroys it "
+                "and its users (was: new groupfolders-dev; now: existing eu-west-1_Pr0dPool1 (app client abc))\n",
+            ],
+        ),
+        (
+            ("dev.yaml", "name: acme-groupfolders-dev", "name: acme-groupfolders-dev2"),
+            ["- **widened**: bucket: new acme-groupfolders-dev2 (was: new acme-groupfolders-dev)\n"],
+        ),
+        (
+            ("dev.yaml", "users_without_group: private_only", "users_without_group: deny"),
+            ["- **narrowed**: ambiguous role resolution: Deny (was: AuthenticatedRole)\n"],
+        ),
+        (
+            ("_groups.yaml", "role_mapping: token", "role_mapping: rules"),
+            ["- **widened**: role mapping: rules (was: token)\n"],
+        ),
+    ],
+    ids=["pool", "bucket", "no-group", "mapping"],
+)
+def test_settings_that_move_access_elsewhere_are_widenings(tmp_path: Path, edit, expected):
+    head = tmp_path / "head"
+    shutil.copytree(PROJECT / "environments", head)
+    file, old, new = edit
+    edited = head / file
+    assert old in edited.read_text(), "the example changed: update this test"
+    edited.write_text(edited.read_text().replace(old, new))
+    result = run_report("--environments", str(head), "--base-environments", "environments", "--env", "dev")
+    assert result.returncode == 0, result.stderr
+    for line in expected:
+        assert line in result.stdout
+
+
+def test_deletion_protection_turned_off_is_data_loss(tmp_path: Path):
+    head = tmp_path / "head"
+    shutil.copytree(PROJECT / "environments", head)
+    staging = head / "staging.yaml"
+    staging.write_text(
+        staging.read_text().replace(
+            "{name: groupfolders-staging}", "{name: groupfolders-staging, deletion_protection: false}"
+        )
+    )
+    result = run_report(
+        "--environments",
+        str(head),
+        "--base-environments",
+        "environments",
+        "--env",
+        "staging",
+        "--fail-on",
+        "data loss",
+    )
+    assert result.returncode == 3
+    assert "- **data loss**: user pool deletion protection: off (was: on)\n" in result.stdout

@@ -3,7 +3,7 @@
 For every example environment and every role in its stack, principalmapper decides Allow or Deny
 for a set of probes (keys inside and outside each group's folders, look-alike names, the
 caller's own and another identity's private folder, listings with and without a prefix); each
-verdict must equal `modules.access`. parliament lints every synthesized policy document.
+verdict must equal `modules.access_model`. parliament lints every synthesized policy document.
 
 Limits of principalmapper that shape the probes (see tests/iam_evaluator.py for the rest):
 - it matches Resource ARNs case-insensitively, IAM does not. No probe differs from a granted
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from modules import naming
-from modules.access import EnvironmentAccess, RoleAccess, environment_access
+from modules.access_model import EnvironmentAccess, RoleAccess, environment_access
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack

@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, PROJECT, load_stack
-from tests.stack_checks import blocks, non_references
+from tests.stack_checks import blocks, dangling_references, non_references
 
 SNAPSHOTS = PROJECT / "tests" / "snapshots"
-ENVIRONMENTS = ("dev", "prod", "staging")
+ENVIRONMENTS = ("dev", "prod", "staging")  # a role per group (token, rules)
+SNAPSHOTTED = (*ENVIRONMENTS, "union")  # union: role_mapping tags (tests/test_tags.py)
 GROUPS = ("analysts", "editors", "finance", "uploads")
 
 
 @pytest.fixture(scope="session")
 def stacks(example_out: Path) -> dict[str, dict]:
-    return {env: load_stack(example_out, env) for env in ENVIRONMENTS}
+    return {env: load_stack(example_out, env) for env in SNAPSHOTTED}
 
 
 @pytest.fixture(scope="session")
@@ -306,7 +307,46 @@ def test_the_interpolation_check_catches_an_iam_variable():
     assert non_references('{"a": "${aws_iam_role.group_a_role.arn}"}') == []
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_reference_names_a_block_of_the_stack(stacks, env):
+    """Documents are rendered before constructs exist, from references written from the
+    address contract (modules.naming): each must name a block the stack declares."""
+    assert dangling_references(stacks[env]) == []
+
+
+def test_the_reference_check_catches_a_dangling_reference():
+    stack = {"resource": {"aws_iam_role": {"a_role": {}}}, "data": {"aws_iam_policy_document": {"d": {}}}}
+    stack["output"] = {"x": {"value": "${aws_iam_role.a_role.arn} ${aws_iam_role.b_role.arn}"}}
+    stack["output"]["y"] = {"value": "${data.aws_iam_policy_document.d.json} ${data.aws_iam_role.a_role.arn}"}
+    assert dangling_references(stack) == ["${aws_iam_role.b_role.arn}", "${data.aws_iam_role.a_role.arn}"]
+
+
 # --- stable addresses and determinism
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_address_is_its_construct_id(stacks, env):
+    """GroupFoldersStack allocates each block its construct id (cdktf's experimental
+    allocateLogicalId hook): if cdktf stopped calling it, names would become path hashes."""
+    for kind in ("resource", "data"):
+        for entries in stacks[env][kind].values():
+            for name, body in entries.items():
+                metadata = body["//"]["metadata"]
+                assert metadata["uniqueId"] == name
+                assert metadata["path"].rsplit("/", 1)[1] == name
+
+
+def test_two_blocks_with_one_name_are_refused():
+    from cdktf import TerraformOutput, Testing  # noqa: PLC0415
+    from constructs import Construct  # noqa: PLC0415
+
+    from modules.stack import GroupFoldersStack  # noqa: PLC0415
+    from modules.validation import load_valid_environments  # noqa: PLC0415
+
+    stack = GroupFoldersStack(Testing.app(), load_valid_environments(EXAMPLES, ["prod"])[0])
+    TerraformOutput(Construct(stack, "elsewhere"), "bucket_name", value="x")
+    with pytest.raises(Exception, match="two blocks would share the Terraform name 'bucket_name'"):
+        Testing.synth(stack)
 
 
 def test_two_synths_are_byte_identical(example_out, tmp_path):
@@ -348,7 +388,7 @@ def test_adding_a_group_only_adds(example_out, synth_dir, tmp_path_factory):
 # --- snapshots, reviewed like code: UPDATE_SNAPSHOTS=1 make test rewrites them
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SNAPSHOTTED)
 def test_snapshot(stacks, env):
     current = json.dumps(stacks[env], indent=2, sort_keys=True) + "\n"
     snapshot = SNAPSHOTS / f"{env}.json"

@@ -106,3 +106,34 @@ def test_long_group_names_get_a_shortened_role_name(write_env):
         write_env(groups(f"{{name: {name}, access: read, precedence: 1}}"))
     )
     assert len(role_name(environment, environment.groups[0])) == 64
+
+
+def test_each_folder_is_paired_with_the_earliest_folder_it_overlaps():
+    from modules.folders import first_overlaps  # noqa: PLC0415
+
+    folders = ["a/b/", "x/", "a/", "A/b/c/", "ab/", "a/b/"]
+    assert list(first_overlaps(folders)) == [(2, 0), (3, 0), (5, 0)]
+
+
+def test_a_name_repeated_three_times_is_reported_once_per_repeat(write_env):
+    names = enumerate(["a", "A", "a"])
+    text = groups(
+        *(f"{{name: {name}, access: read, precedence: {i}, prefixes: [p{i}/]}}" for i, name in names)
+    )
+    assert problems_of(write_env(text)) == [
+        "groups[1].name: 'A' repeats group 'a'; group names are compared without case",
+        "groups[2].name: 'a' repeats group 'a'; group names are compared without case",
+    ]
+
+
+def test_a_precedence_repeated_three_times_is_reported_once_per_repeat(write_env):
+    text = groups(*(f"{{name: g{i}, access: read, precedence: 7}}" for i in range(3)))
+    reason = (
+        "7 is also the precedence of group 'g0': a user in both would get no preferred role (Cognito leaves "
+        "cognito:preferred_role unset); give each group its own precedence, or set "
+        "identity_pool.allow_equal_precedence: true"
+    )
+    assert problems_of(write_env(text)) == [
+        f"groups[1].precedence: {reason}",
+        f"groups[2].precedence: {reason}",
+    ]

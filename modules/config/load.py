@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,37 +20,54 @@ TERRAFORM_TEMPLATE = re.compile(r"[$%]\{")
 
 def environment_files(directory: Path, names: Sequence[str] = ()) -> list[Path]:
     """Environment files in `directory`; files starting with `_` are shared bases."""
+    where = display_path(directory)
     if not directory.is_dir():
-        raise ConfigError([Problem(display_path(directory), "", "is not a directory")])
+        reason = "is not a directory" if os.path.lexists(directory) else "does not exist"
+        raise ConfigError([Problem(where, "", f"{reason} (the environments directory)")])
     found = {p.stem: p for p in sorted(directory.glob("*.yaml")) if not p.name.startswith("_")}
+    misnamed = [_misnamed(path, found) for path in sorted(directory.glob("*.yml"))]
+    if misnamed:
+        raise ConfigError(misnamed)
     if not names:
         if not found:
-            raise ConfigError([Problem(display_path(directory), "", "holds no environment (*.yaml)")])
+            raise ConfigError([Problem(where, "", "holds no environment (*.yaml)")])
         return list(found.values())
     missing = [name for name in names if name not in found]
     if missing:
-        where = display_path(directory)
         raise ConfigError(
             [Problem(where, "", f"no environment {name!r} ({where}/{name}.yaml)") for name in missing]
         )
     return [found[name] for name in dict.fromkeys(names)]
 
 
-def load_environment(path: Path) -> tuple[Environment, Source]:
+def _misnamed(path: Path, found: dict[str, Path]) -> Problem:
+    """One spelling: `--env dev`, `extends`, the diff's base and the docs all mean dev.yaml."""
+    if path.stem in found:
+        reason = (
+            f"repeats environment {path.stem!r} ({path.stem}.yaml); merge it into that file and delete it"
+        )
+    else:
+        reason = f"is not read: environment files end in .yaml; rename it to {path.stem}.yaml"
+    return Problem(display_path(path), "", reason)
+
+
+def load_environment(path: Path, *, extends_outside: bool = False) -> tuple[Environment, Source]:
     """The model of one environment file, and where each of its values came from."""
-    source = load_source(path)
+    source = load_source(path, extends_outside=extends_outside)
     if "name" in source.document:
         raise ConfigError(
             [Problem(source.origin_of(("name",)), "name", f"is the file name ({path.stem}); remove it")]
         )
     document = {"name": path.stem, **source.document}
+    keys = list(_non_text_keys(source, document, ()))
+    if keys:
+        raise ConfigError(keys)
     problems: list[Problem] = []
     try:
         # JSON mode: strict types, and YAML lists become the model's tuples.
         environment = Environment.model_validate_json(json.dumps(document))
     except ValidationError as error:
-        items = error.errors()
-        problems += [_problem(source, item) for item in items if not _echo(item, items)]
+        problems += validation_problems(source, error)
     problems += _interpolations(source, document, ())
     if problems:
         raise ConfigError(_first_per_field(problems))
@@ -71,12 +89,35 @@ def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Pro
         yield Problem(source.origin_of(path), field_path(path), reason)
 
 
+def _non_text_keys(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
+    """JSON would turn a key read as null, a boolean or a number into text: `null:` a tag "null"."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                reason = (
+                    f"key {json.dumps(key)} is not text: YAML reads an unquoted null, ~, true, false "
+                    "or number as a value; quote it"
+                )
+                yield Problem(source.origin_of(path), field_path(path), reason)
+            else:
+                yield from _non_text_keys(source, item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_text_keys(source, item, (*path, index))
+
+
 def _first_per_field(problems: list[Problem]) -> list[Problem]:
     """One problem per field: a field's own check speaks first, the interpolation check second."""
     seen: dict[tuple[str, str], Problem] = {}
     for problem in problems:
         seen.setdefault((problem.file, problem.path), problem)
     return list(seen.values())
+
+
+def validation_problems(source: Source, error: ValidationError, within: FieldPath = ()) -> list[Problem]:
+    """pydantic's errors as problems (`within`: where the validated value sits in the file)."""
+    items = [{**item, "loc": (*within, *item["loc"])} for item in error.errors()]
+    return [_problem(source, item) for item in items if not _echo(item, items)]
 
 
 def _echo(item: dict, items: list[dict]) -> bool:

@@ -1,42 +1,58 @@
 """The typed, frozen configuration of one environment.
 
-Field checks live here; checks across groups live in `group_rules`; checks that need
-rendered policies live in `modules.validation`.
+Field checks live here; checks across groups, across environments and of the rendered
+documents live in `modules.validation`. Each field's `description` is the README's configuration table
+(`python -m modules.config.docs`). Every pattern is used with `fullmatch` and ASCII classes:
+`$` would let a trailing newline through, and `\\d`/`\\w` match non-ASCII digits and letters.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
-APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+from modules.limits import MAX_ROLES_PER_ACCOUNT, ROLES_PER_ACCOUNT
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+APP_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 # ARNs and service names here are those of the aws partition (not aws-cn, aws-us-gov, aws-iso*).
-OTHER_PARTITIONS = re.compile(r"^(cn|us-gov|us-iso[a-z]?|eu-isoe)-")
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+OTHER_PARTITIONS = re.compile(r"(cn|us-gov|us-iso[a-z]?|eu-isoe)-.*")
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 MAX_BUCKET_NAME = 63
-KMS_KEY_ARN = re.compile(r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$")
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+KMS_KEY_ARN = re.compile(r"arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})")
 # aws:PrincipalArn of a role session is the role's ARN; of the account root, only the root user.
-PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
-POOL_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")
+PRINCIPAL_ARN = re.compile(r"arn:aws:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+")
+IP_ADDRESS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+# Cognito's pattern is [\w\s+=,.@-]+ (Java: ASCII); spaces only, never a tab or line break.
+POOL_NAME = re.compile(r"[A-Za-z0-9_ +=,.@-]{1,128}")
 RESERVED_TAGS = ("app", "environment")
-USER_POOL_ID = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
-CLIENT_ID = re.compile(r"^[0-9a-z]{1,128}$")
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html: [\p{L}\p{Z}\p{N}_.:/=+\-@]
+MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
+TAG_SYMBOLS = frozenset("_.:/=+-@")
+USER_POOL_ID = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
+CLIENT_ID = re.compile(r"[0-9a-z]{1,128}")
 # Characters that are wildcards in IAM (`*`, `?`), policy variables or Terraform
 # interpolation (`$`, `{`, `}`), or that no folder name needs.
-PREFIX_CHARACTER = re.compile(r"^[A-Za-z0-9!_.'()/-]+$")
+PREFIX_CHARACTER = re.compile(r"[A-Za-z0-9!_.'()/-]+")
 MAX_PRECEDENCE = 2**31 - 1
+# Marks a bucket setting that configures a bucket created here (see Bucket._new_or_existing).
+NEW_BUCKET_ONLY: dict[str, Any] = {"new_bucket_only": True}
+# How the README shows a default that is not a value.
+ONE_REQUIRED: dict[str, Any] = {"default_text": "one required"}
 
 
 def check_region(region: str) -> str:
-    if not REGION.match(region):
+    if not REGION.fullmatch(region):
         raise ValueError(f"{region!r} is not an AWS region like eu-west-1")
-    if OTHER_PARTITIONS.match(region):
+    if OTHER_PARTITIONS.fullmatch(region):
         raise ValueError(f"{region!r} is outside the aws partition, which is the only one supported")
     return region
 
@@ -46,8 +62,14 @@ class Frozen(BaseModel):
 
 
 def _check_bucket_name(name: str | None) -> str | None:
-    if name is not None and (not BUCKET_NAME.match(name) or ".." in name or IP_ADDRESS.match(name)):
+    if name is None:
+        return name
+    if not BUCKET_NAME.fullmatch(name) or ".." in name or IP_ADDRESS.fullmatch(name):
         raise ValueError(f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    reserved = [p for p in RESERVED_BUCKET_PREFIXES if name.startswith(p)]
+    reserved += [s for s in RESERVED_BUCKET_SUFFIXES if name.endswith(s)]
+    if reserved:
+        raise ValueError(f"{name!r} is not a valid S3 bucket name: S3 reserves {reserved[0]!r}")
     return name
 
 
@@ -55,12 +77,16 @@ BucketName = Annotated[str | None, AfterValidator(_check_bucket_name)]
 
 
 class Backend(Frozen):
-    type: Literal["local", "s3"] = "local"
-    path: str | None = None
-    bucket: BucketName = None
-    key: str | None = None
-    region: str | None = None
-    use_lockfile: bool = True
+    type: Literal["local", "s3"] = Field("local", description="`local` or `s3`: where Terraform keeps state")
+    path: str | None = Field(
+        None,
+        description="`local`: the state file, relative to the stack's directory "
+        "(default `terraform.<env>.tfstate`)",
+    )
+    bucket: BucketName = Field(None, description="`s3`: the state bucket (required with `s3`)")
+    key: str | None = Field(None, description="`s3`: the state object's key (required with `s3`)")
+    region: str | None = Field(None, description="`s3`: the state bucket's region, if not the environment's")
+    use_lockfile: bool = Field(True, description="`s3`: lock the state with an S3 lock file")
 
     @field_validator("region")
     @classmethod
@@ -79,10 +105,18 @@ class Backend(Frozen):
 
 
 class UserPool(Frozen):
-    name: str | None = None
-    existing_id: str | None = None
-    existing_client_id: str | None = None
-    deletion_protection: bool = True
+    name: str | None = Field(
+        None,
+        description="a new pool of this name (1-128 letters, digits, spaces, `+=,.@_-`)",
+        json_schema_extra=ONE_REQUIRED,
+    )
+    existing_id: str | None = Field(
+        None, description="or an existing pool's id (`<region>_...`)", json_schema_extra=ONE_REQUIRED
+    )
+    existing_client_id: str | None = Field(
+        None, description="the app client of the existing pool (required with `existing_id`)"
+    )
+    deletion_protection: bool = Field(True, description="new pool: refuse deletion")
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> UserPool:
@@ -92,22 +126,44 @@ class UserPool(Frozen):
             raise ValueError("existing_id needs existing_client_id (the app client of that pool)")
         if self.existing_id is None and self.existing_client_id is not None:
             raise ValueError("existing_client_id belongs to an existing pool; give existing_id too")
-        if self.name is not None and not POOL_NAME.match(self.name):
+        if self.name is not None and not POOL_NAME.fullmatch(self.name):
             raise ValueError(f"name {self.name!r} must be 1-128 letters, digits, spaces or +=,.@_-")
-        if self.existing_id is not None and not USER_POOL_ID.match(self.existing_id):
+        if self.existing_id is not None and not USER_POOL_ID.fullmatch(self.existing_id):
             raise ValueError(
                 f"existing_id {self.existing_id!r} is not a user pool id like eu-west-1_AbCdEf123"
             )
-        if self.existing_client_id is not None and not CLIENT_ID.match(self.existing_client_id):
+        if self.existing_client_id is not None and not CLIENT_ID.fullmatch(self.existing_client_id):
             raise ValueError(f"existing_client_id {self.existing_client_id!r} is not an app client id")
         return self
 
 
 class IdentityPool(Frozen):
-    role_mapping: Literal["token", "rules"] = "token"
-    users_without_group: Literal["deny", "private_only"] = "deny"
-    # Two groups of equal precedence leave a member of both without a preferred role.
-    allow_equal_precedence: bool = False
+    role_mapping: Literal["token", "rules", "tags"] = Field(
+        "token",
+        description="`token`: each user gets the role of their group with the lowest precedence; "
+        "`rules`: one `cognito:groups` `Equals` rule per group in precedence order (at most 25; see below); "
+        "`tags`: one folders role, the union of a user's groups through principal tags "
+        "(see Choosing a role mapping)",
+    )
+    users_without_group: Literal["deny", "private_only"] = Field(
+        "deny", description="`deny`: no credentials; `private_only`: only their private folder"
+    )
+    allow_equal_precedence: bool = Field(
+        False,
+        description="two groups with the same precedence leave a member of both without a preferred role",
+    )
+    folders_per_level: int = Field(
+        default=4,
+        ge=1,
+        le=50,
+        description="`tags`: how many folders of one access level a user may hold (one principal tag each)",
+    )
+
+    @model_validator(mode="after")
+    def _folders_per_level_with_tags(self) -> IdentityPool:
+        if "folders_per_level" in self.model_fields_set and self.role_mapping != "tags":
+            raise ValueError("folders_per_level only matters with role_mapping: tags")
+        return self
 
     @property
     def ambiguous_role_resolution(self) -> str:
@@ -116,8 +172,31 @@ class IdentityPool(Frozen):
         return "AuthenticatedRole" if self.users_without_group == "private_only" else "Deny"
 
 
+def _check_environment_name(name: str) -> str:
+    if not ENV_NAME.fullmatch(name):
+        raise ValueError(f"environment name {name!r} must be 1-32 of a-z, 0-9, '-', starting with a letter")
+    return name
+
+
+EnvironmentName = Annotated[str, AfterValidator(_check_environment_name)]
+
+
+def tag_problem(key: str, value: str) -> str | None:
+    """Why IAM would refuse the tag `key: value`, if it would."""
+    if not 1 <= len(key) <= MAX_TAG_KEY or not _tag_text(key):
+        return f"tag key {key!r} must be 1-128 letters, numbers, spaces or _.:/=+-@ (IAM's tag rules)"
+    if len(value) > MAX_TAG_VALUE or not _tag_text(value):
+        return f"value {value!r} must be 0-256 letters, numbers, spaces or _.:/=+-@ (IAM's tag rules)"
+    return None
+
+
+def _tag_text(text: str) -> bool:
+    """Letters, numbers and spaces of any script, and `_.:/=+-@`: IAM's [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]."""
+    return all(unicodedata.category(c)[0] in "LZN" or c in TAG_SYMBOLS for c in text)
+
+
 def _check_principal(principal: str) -> str:
-    if not PRINCIPAL_ARN.match(principal):
+    if not PRINCIPAL_ARN.fullmatch(principal):
         raise ValueError(
             f"exempt principal {principal!r} is not an IAM role or user ARN (no wildcards; "
             "an account root ARN would exempt only the root user)"
@@ -126,7 +205,7 @@ def _check_principal(principal: str) -> str:
 
 
 def _check_key_arn(arn: str | None) -> str | None:
-    if arn is not None and not KMS_KEY_ARN.match(arn):
+    if arn is not None and not KMS_KEY_ARN.fullmatch(arn):
         raise ValueError(f"{arn!r} is not a KMS key ARN")
     return arn
 
@@ -135,25 +214,64 @@ PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
 
 
 class Bucket(Frozen):
-    name: BucketName = None
-    existing: BucketName = None
-    # A new bucket is versioned when this is true; for an existing one, say what it is.
-    versioned: bool = True
-    # New bucket: SSE-KMS with a rotated customer managed key, or SSE-S3.
-    encryption: Literal["kms", "s3"] = "kms"
-    # Existing bucket encrypted with a customer managed key: group roles need to use it.
-    kms_key_arn: Annotated[str | None, AfterValidator(_check_key_arn)] = None
-    access_logs: bool = True
-    noncurrent_version_days: int = Field(default=90, ge=1, le=3650)
-    folder_guard: bool = False
-    exempt_principals: tuple[PrincipalArn, ...] = ()
+    name: BucketName = Field(
+        None, description="a new hardened bucket of this name", json_schema_extra=ONE_REQUIRED
+    )
+    existing: BucketName = Field(
+        None, description="or an existing bucket, used as it is", json_schema_extra=ONE_REQUIRED
+    )
+    versioned: bool = Field(
+        True,
+        description="existing bucket: whether it is versioned (version actions follow); "
+        "a new bucket always is",
+    )
+    encryption: Literal["kms", "s3"] = Field(
+        "kms",
+        description="new bucket: SSE-KMS with a rotated customer managed key (group roles get "
+        "`kms:Decrypt`/`kms:GenerateDataKey` through `kms:ViaService` only), or `s3` (SSE-S3)",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
+    kms_key_arn: Annotated[str | None, AfterValidator(_check_key_arn)] = Field(
+        None,
+        description="existing bucket encrypted with a customer managed key: "
+        "group roles get the same minimal KMS grants",
+    )
+    access_logs: bool = Field(
+        True,
+        description="new bucket: server access logs to `<name>-logs` (SSE-S3, versioned, 365-day retention)",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
+    noncurrent_version_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="new bucket: noncurrent versions expire after this many days; incomplete uploads after 7",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
+    folder_guard: bool = Field(
+        False,
+        description="defence in depth: the bucket policy denies object access under each group's folders "
+        "to every principal but that group's role and the exempt principals; "
+        "kept under the 20 KB bucket-policy limit",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
+    exempt_principals: tuple[PrincipalArn, ...] = Field(
+        (),
+        description="with `folder_guard`: IAM role or user ARNs that keep access (required, non-empty: "
+        "deployers, backups)",
+    )
+    shared_with: tuple[EnvironmentName, ...] = Field(
+        (),
+        description="other environments on the same bucket; each must list this one too, and no folder "
+        "(`private/` included) may contain another environment's",
+    )
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> Bucket:
         if (self.name is None) == (self.existing is None):
             raise ValueError("give either name (a new bucket) or existing (an existing bucket's name)")
         if self.existing is not None:
-            _only_for_new_bucket(self.model_fields_set)
+            _only_for_new_bucket(self)
         elif self.kms_key_arn is not None:
             raise ValueError("kms_key_arn is for an existing bucket; a new bucket gets its own key")
         elif not self.versioned:
@@ -185,8 +303,12 @@ class Bucket(Frozen):
         return f"{self.bucket_name}-logs"
 
 
-def _only_for_new_bucket(fields_set: set[str]) -> None:
-    settings = sorted(fields_set & {"encryption", "access_logs", "noncurrent_version_days", "folder_guard"})
+def _only_for_new_bucket(bucket: Bucket) -> None:
+    settings = sorted(
+        name
+        for name in bucket.model_fields_set
+        if (type(bucket).model_fields[name].json_schema_extra or {}).get("new_bucket_only")
+    )
     if settings:
         raise ValueError(
             f"{', '.join(settings)} configure a bucket created here; an existing bucket is used as it is"
@@ -212,7 +334,7 @@ def _check_prefix(prefix: str) -> str:
         raise ValueError(f"prefix {prefix!r} must not start with '/': S3 keys have no leading slash")
     if any(part in ("", ".", "..") for part in prefix[:-1].split("/")):
         raise ValueError(f"prefix {prefix!r} has an empty, '.' or '..' folder")
-    if not PREFIX_CHARACTER.match(prefix):
+    if not PREFIX_CHARACTER.fullmatch(prefix):
         raise ValueError(
             f"prefix {prefix!r} has a character outside letters, digits and !_.'()/-; "
             "'*', '?', '$', '{' and '}' are wildcards or variables in IAM and Terraform"
@@ -224,16 +346,25 @@ Prefix = Annotated[str, AfterValidator(_check_prefix)]
 
 
 class Group(Frozen):
-    name: str
-    description: str = ""
-    access: str
-    precedence: int = Field(ge=0, le=MAX_PRECEDENCE)
-    prefixes: tuple[Prefix, ...] | None = Field(default=None, min_length=1)
+    name: str = Field(description="1-128 letters, digits, `-`, `_`, `.`; unique without regard to case")
+    description: str = Field("", description="the Cognito group's description (up to 2,048 characters)")
+    access: str = Field(
+        description="a template in `templates/policies/`: "
+        "`list`, `read`, `write`, `readwrite`, `readwrite-nodelete`"
+    )
+    precedence: int = Field(ge=0, le=MAX_PRECEDENCE, description="Cognito precedence; lower wins")
+    prefixes: tuple[Prefix, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="folders the group owns; each ends in `/`; "
+        "no folder may contain another or differ from it only in case",
+        json_schema_extra={"default_text": "`[<name>/]`"},
+    )
 
     @field_validator("name")
     @classmethod
     def _safe_name(cls, name: str) -> str:
-        if not SAFE_NAME.match(name):
+        if not SAFE_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'")
         return name
 
@@ -244,37 +375,53 @@ class Group(Frozen):
             raise ValueError(f"is {len(description)} characters; Cognito allows 2048")
         return description
 
+    @model_validator(mode="after")
+    def _default_folder(self) -> Group:
+        """`<name>/` passes the checks of a prefix written out: a group `..` would get `../`."""
+        if self.prefixes is None:
+            try:
+                _check_prefix(f"{self.name}/")
+            except ValueError as error:
+                reason = f"the default folder of group {self.name!r}: {error}; give prefixes"
+                raise ValueError(reason) from None
+        return self
+
     @property
     def folders(self) -> tuple[str, ...]:
         """The prefixes this group owns; `<name>/` when none are given."""
         return self.prefixes if self.prefixes is not None else (f"{self.name}/",)
 
 
+class Limits(Frozen):
+    iam_roles_per_account: int = Field(
+        ROLES_PER_ACCOUNT,
+        ge=ROLES_PER_ACCOUNT,
+        le=MAX_ROLES_PER_ACCOUNT,
+        description="your account's IAM role quota, once raised in Service Quotas (up to 5,000)",
+    )
+
+
 class Environment(Frozen):
-    name: str
-    app: str
-    region: str
+    name: EnvironmentName = Field(description="the file name", json_schema_extra={"hidden": True})
+    app: str = Field(description="name prefix of every role and pool (1-32 of `a-z`, `0-9`, `-`)")
+    region: str = Field(description="the AWS region of the pools (aws partition)")
     backend: Backend = Backend()
-    tags: dict[str, str] = {}
+    tags: dict[str, str] = Field(
+        {}, description="provider default tags (besides `app` and `environment`), as IAM allows them"
+    )
     user_pool: UserPool
     identity_pool: IdentityPool = IdentityPool()
     bucket: Bucket
-    private_folders: bool = True
+    private_folders: bool = Field(
+        True, description="every role also reaches `private/${cognito-identity.amazonaws.com:sub}/`"
+    )
+    limits: Limits = Limits()
     groups: tuple[Group, ...] = Field(min_length=1)
-
-    @field_validator("name")
-    @classmethod
-    def _env_name(cls, name: str) -> str:
-        if not ENV_NAME.match(name):
-            raise ValueError(
-                f"environment name {name!r} must be 1-32 of a-z, 0-9, '-', starting with a letter"
-            )
-        return name
 
     @field_validator("app")
     @classmethod
     def _app_name(cls, app: str) -> str:
-        if not APP_NAME.match(app):
+        if not APP_NAME.fullmatch(app):
             raise ValueError(f"{app!r} must be 1-32 of a-z, 0-9, '-', starting with a letter")
         return app
 

@@ -1,8 +1,8 @@
-"""The identity pool, the trust every group role shares, and the role attachment."""
+"""The identity pool, the trust every role shares, the no-group role and the role attachment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from constructs import Construct
 
@@ -10,108 +10,100 @@ from modules import naming
 from modules.aws import (
     CognitoIdentityPool,
     CognitoIdentityPoolCognitoIdentityProviders,
+    CognitoIdentityPoolProviderPrincipalTag,
     CognitoIdentityPoolRolesAttachment,
     CognitoIdentityPoolRolesAttachmentRoleMapping,
     CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
-    IamRole,
-    IamRolePolicy,
 )
-from modules.config.model import Environment
-from modules.constructs.addresses import pinned
+from modules.config.model import IdentityPool
+from modules.constructs.folder_role import FolderRole
 from modules.constructs.policy_document import policy_document
 from modules.constructs.user_pool import UserDirectory
-from modules.policies.documents import no_group_policy, trust_policy
+from modules.policies.documents import Document
 
 GROUPS_CLAIM = "cognito:groups"
 
 
-class IdentityAccess(Construct):
-    """Exposes `trust`, the assume-role document that every group role uses."""
+class CognitoIdentity(Construct):
+    """Exposes `pool_id` and `trust_json`, the assume-role document every role uses."""
 
     def __init__(
-        self, scope: Construct, environment: Environment, directory: UserDirectory, key_arn: str | None
+        self,
+        scope: Construct,
+        *,
+        pool_name: str,
+        directory: UserDirectory,
+        trust: Document,
     ) -> None:
-        super().__init__(scope, "identity_access")
-        pool = pinned(
-            CognitoIdentityPool(
-                self,
-                "pool",
-                identity_pool_name=naming.identity_pool_name(environment),
-                allow_unauthenticated_identities=False,
-                allow_classic_flow=False,
-                cognito_identity_providers=[
-                    CognitoIdentityPoolCognitoIdentityProviders(
-                        client_id=directory.client_id,
-                        provider_name=directory.provider_name,
-                        server_side_token_check=True,
-                    )
-                ],
-            ),
-            "identities",
+        super().__init__(scope, "cognito_identity")
+        pool = CognitoIdentityPool(
+            self,
+            naming.IDENTITY_POOL,
+            identity_pool_name=pool_name,
+            allow_unauthenticated_identities=False,
+            allow_classic_flow=False,
+            cognito_identity_providers=[
+                CognitoIdentityPoolCognitoIdentityProviders(
+                    client_id=directory.client_id,
+                    provider_name=directory.provider_name,
+                    server_side_token_check=True,
+                )
+            ],
         )
         self.pool_id = pool.id
-        self.trust = policy_document(self, "cognito_trust", trust_policy(pool.id))
-        self._environment = environment
+        self.trust_json = policy_document(self, naming.COGNITO_TRUST, trust).json
         self._directory = directory
-        self.default_role = self._default_role(environment, key_arn)
 
-    def attach_roles(self, group_roles: Mapping[str, IamRole]) -> None:
-        """The one role attachment of the pool; Rules mapping needs every group's role."""
-        environment, directory = self._environment, self._directory
-        mapping_type = environment.identity_pool.role_mapping
-        pinned(
-            CognitoIdentityPoolRolesAttachment(
-                self,
-                "roles",
-                identity_pool_id=self.pool_id,
-                roles={"authenticated": self.default_role.arn},
-                role_mapping=[
-                    CognitoIdentityPoolRolesAttachmentRoleMapping(
-                        identity_provider=f"{directory.provider_name}:{directory.client_id}",
-                        type=mapping_type.capitalize(),
-                        ambiguous_role_resolution=environment.identity_pool.ambiguous_role_resolution,
-                        mapping_rule=_rules(environment, group_roles) if mapping_type == "rules" else None,
-                    )
-                ],
-            ),
-            "identities_roles",
+    def attach_roles(
+        self,
+        settings: IdentityPool,
+        *,
+        no_group_role: FolderRole,
+        rules: Sequence[tuple[str, str]],
+    ) -> None:
+        """The one role attachment of the pool. `rules`: (group name, role ARN) in the order
+        Cognito tries them; used with role_mapping rules only."""
+        directory = self._directory
+        CognitoIdentityPoolRolesAttachment(
+            self,
+            naming.ROLE_ATTACHMENT,
+            identity_pool_id=self.pool_id,
+            roles={"authenticated": no_group_role.role.arn},
+            role_mapping=[
+                CognitoIdentityPoolRolesAttachmentRoleMapping(
+                    identity_provider=f"{directory.provider_name}:{directory.client_id}",
+                    # tags: Token, and every group carries the one folders role.
+                    type="Rules" if settings.role_mapping == "rules" else "Token",
+                    ambiguous_role_resolution=settings.ambiguous_role_resolution,
+                    mapping_rule=_rules(rules) if settings.role_mapping == "rules" else None,
+                )
+            ],
         )
 
-    def _default_role(self, environment: Environment, key_arn: str | None) -> IamRole:
-        role = pinned(
-            IamRole(
-                self,
-                "default_role",
-                name=naming.default_role_name(environment),
-                description=f"Authenticated users in no group ({environment.name})",
-                assume_role_policy=self.trust.json,
-            ),
-            "no_group_role",
+    def map_principal_tags(self, tag_keys: Sequence[str]) -> None:
+        """tags mode: each ID-token claim of these names becomes the principal tag of the same
+        name; nothing else (use_defaults false: no username or client id tags)."""
+        CognitoIdentityPoolProviderPrincipalTag(
+            self,
+            naming.PRINCIPAL_TAGS,
+            identity_pool_id=self.pool_id,
+            identity_provider_name=self._directory.provider_name,
+            principal_tags={key: key for key in tag_keys},
+            use_defaults=False,
         )
-        document = no_group_policy(environment, key_arn)
-        if document is not None:
-            permissions = policy_document(self, "no_group_permissions", document)
-            pinned(
-                IamRolePolicy(self, "default_policy", name="folders", role=role.id, policy=permissions.json),
-                "no_group_policy",
-            )
-        return role
 
 
 def _rules(
-    environment: Environment, group_roles: Mapping[str, IamRole]
+    rules: Sequence[tuple[str, str]],
 ) -> list[CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule]:
-    """One rule per group, lowest precedence first: Cognito applies the first rule that matches.
-
-    `Equals`: AWS documents Contains/StartsWith only as "the claim must contain / start
+    """`Equals`: AWS documents Contains/StartsWith only as "the claim must contain / start
     with the value" and not how they treat the cognito:groups array, so "fin" could
     match "finance". Equals can never match another group's name; at worst a user in
     several groups matches no rule and ambiguous resolution applies (Deny by default).
     """
-    ordered = sorted(environment.groups, key=lambda group: (group.precedence, group.name))
     return [
         CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule(
-            claim=GROUPS_CLAIM, match_type="Equals", value=group.name, role_arn=group_roles[group.name].arn
+            claim=GROUPS_CLAIM, match_type="Equals", value=group, role_arn=role_arn
         )
-        for group in ordered
+        for group, role_arn in rules
     ]

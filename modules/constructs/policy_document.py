@@ -12,19 +12,15 @@ from modules.aws import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from modules.constructs.addresses import pinned
 from modules.policies.documents import Document, terraform_statements
 
 
-def policy_document(scope: Construct, logical_id: str, document: Document) -> DataAwsIamPolicyDocument:
-    return pinned(
-        DataAwsIamPolicyDocument(
-            scope,
-            logical_id,
-            version=document["Version"],
-            statement=[_statement(block) for block in terraform_statements(document)],
-        ),
-        logical_id,
+def policy_document(scope: Construct, address: str, document: Document) -> DataAwsIamPolicyDocument:
+    return DataAwsIamPolicyDocument(
+        scope,
+        address,
+        version=document["Version"],
+        statement=[_statement(block) for block in terraform_statements(document)],
     )
 
 

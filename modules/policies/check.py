@@ -6,24 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-LIST_ACTIONS = frozenset({"s3:ListBucket", "s3:ListBucketVersions"})
-OBJECT_ACTIONS = frozenset(
-    {
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-        "s3:GetObjectTagging",
-        "s3:PutObjectTagging",
-    }
-)
+from modules.policies.actions import BY_NAME, LIST_ACTIONS, WHERE
+
 STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 PREFIX_OPERATORS = frozenset({"StringLike", "StringEquals"})
 # The only policy variable we emit: the caller's identity id, for private/<id>/.
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
-SID = re.compile(r"^[A-Za-z0-9]+$")
+SID = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -42,6 +31,23 @@ def statement_problems(statements: Any, scope: Scope) -> list[str]:
     problems: list[str] = []
     for index, statement in enumerate(statements):
         problems.extend(f"statement {index}: {p}" for p in _problems(statement, scope))
+    return problems + _repeated_sids(statements)
+
+
+def _repeated_sids(statements: list[Any]) -> list[str]:
+    """IAM accepts a repeated Sid, but Terraform's aws_iam_policy_document refuses it at plan."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, statement in enumerate(statements):
+        sid = statement.get("Sid") if isinstance(statement, dict) else None
+        if not isinstance(sid, str):
+            continue
+        if sid in first:
+            problems.append(
+                f"statement {index}: Sid {sid!r} repeats statement {first[sid]}; give each its own"
+            )
+        else:
+            first[sid] = index
     return problems
 
 
@@ -51,13 +57,13 @@ def _problems(statement: Any, scope: Scope) -> list[str]:
         return [shape]
     actions, resources, condition = statement["Action"], statement["Resource"], statement.get("Condition", {})
     problems = []
-    if not SID.match(str(statement.get("Sid", ""))):
+    if not SID.fullmatch(str(statement.get("Sid", ""))):
         problems.append("Sid must be letters and digits")
     if statement.get("Effect") != "Allow":
         problems.append("Effect must be Allow (access is denied unless a template allows it)")
-    unknown = [a for a in actions if a not in LIST_ACTIONS | OBJECT_ACTIONS]
+    unknown = [a for a in actions if a not in BY_NAME]
     if unknown:
-        problems.append(f"action {unknown[0]!r} is not in the allow list of S3 folder actions")
+        problems.append(f"action {unknown[0]!r} is not in {WHERE}")
     elif set(actions) <= LIST_ACTIONS:
         problems += _list_problems(resources, condition, scope)
     elif set(actions) & LIST_ACTIONS:

@@ -5,75 +5,114 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from modules.config.model import Environment, Group
-from modules.policies.check import IDENTITY_VARIABLE, LIST_ACTIONS
+from modules.policies.actions import LIST_ACTIONS, kms_needs
+from modules.policies.check import IDENTITY_VARIABLE
+from modules.policies.principal_tags import NON_EMPTY_FOLDER, tag_variable
 from modules.policies.templates import render_statements
 
 VERSION = "2012-10-17"
 PRIVATE_PREFIX = f"private/{IDENTITY_VARIABLE}/"
+IAM_VARIABLE = re.compile(r"\$\{([^{}:]+:[^{}]+)\}")
 PRIVATE_LEVEL = "readwrite"
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 ACCESS_LOG_PREFIX = "s3-access/"
-# Which KMS action each kind of S3 access needs.
-KMS_NEEDS = (
-    ("kms:Decrypt", frozenset({"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"})),
-    ("kms:GenerateDataKey", frozenset({"s3:PutObject"})),
-)
 
 Document = dict[str, Any]
 
 
-def group_policy(environment: Environment, group: Group, key_arn: str | None = None) -> Document:
-    """What a member of `group` may do: its folders, their own private folder, and the
-    bucket's KMS key (`key_arn`) as far as those need it."""
-    statements = _named("Group", _render(environment, group.access, group.folders))
-    statements += private_folder_statements(environment)
-    return _with_key(environment, statements, key_arn)
+@dataclass(frozen=True)
+class RoleScope:
+    """What a role's policy depends on besides its access level and folders."""
+
+    bucket_arn: str
+    versioned: bool
+    region: str
+    key_arn: str | None  # the bucket's customer managed key; None with SSE-S3
+    private_folders: bool
+    templates: Path | None = None  # the access levels' directory; None: templates/policies/
 
 
-def _with_key(environment: Environment, statements: list[dict[str, Any]], key_arn: str | None) -> Document:
-    """`statements`, plus what SSE-KMS needs for them: reading kms:Decrypt, writing
-    kms:GenerateDataKey (and Decrypt for multipart uploads); only through S3 in this region."""
-    actions = {action for statement in statements for action in statement["Action"]}
-    needed = [kms for kms, s3 in KMS_NEEDS if actions & s3]
-    if key_arn is None or not needed:
+@dataclass(frozen=True)
+class FolderGuard:
+    """Who the bucket policy lets near each folder (folder_guard: true)."""
+
+    owners: tuple[tuple[str, str], ...]  # (folder, ARN of the role that owns it)
+    our_roles: tuple[str, ...]  # every role this environment hands out
+    exempt_principals: tuple[str, ...]
+    private_folders: bool
+
+
+def group_policy(level: str, folders: tuple[str, ...], scope: RoleScope) -> Document:
+    """What a member of a group may do: its folders at `level`, their own private folder,
+    and the bucket's key as far as those need it."""
+    statements = _named("Group", _render(scope, level, folders))
+    statements += _private_folder_statements(scope)
+    return _with_key(scope, statements)
+
+
+def folders_policy(tag_slots: tuple[tuple[str, tuple[str, ...]], ...], scope: RoleScope) -> Document:
+    """`tags` mode: the one folders role. For each (level, tag keys) of `tag_slots` and each
+    key, the level's statements for the folder in that principal tag, matching only while
+    the tag holds a non-empty folder (a missing tag matches nothing); then the private
+    folder, and the bucket's key as far as those need it."""
+    statements: list[dict[str, Any]] = []
+    for level, keys in tag_slots:
+        for key in keys:
+            sid = "Tag" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", key))
+            rendered = _named(sid, _render(scope, level, (tag_variable(key),)))
+            statements += [_with_folder_tag(statement, key) for statement in rendered]
+    statements += _private_folder_statements(scope)
+    return _with_key(scope, statements)
+
+
+def _with_folder_tag(statement: dict[str, Any], key: str) -> dict[str, Any]:
+    condition = {operator: dict(block) for operator, block in statement.get("Condition", {}).items()}
+    condition.setdefault("StringLike", {})[f"aws:PrincipalTag/{key}"] = [NON_EMPTY_FOLDER]
+    return {**statement, "Condition": condition}
+
+
+def no_group_policy(scope: RoleScope) -> Document:
+    """The policy of users in no group: their private folder only."""
+    return _with_key(scope, _private_folder_statements(scope))
+
+
+def _with_key(scope: RoleScope, statements: list[dict[str, Any]]) -> Document:
+    """`statements`, plus what SSE-KMS needs for them (modules/policies/actions.py), only
+    through S3 in this region."""
+    needed = kms_needs({action for statement in statements for action in statement["Action"]})
+    if scope.key_arn is None or not needed:
         return _document(statements)
     use_key = {
         "Sid": "UseBucketKeyThroughS3",
         "Effect": "Allow",
         "Action": needed,
-        "Resource": [key_arn],
-        "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{environment.region}.amazonaws.com"]}},
+        "Resource": [scope.key_arn],
+        "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{scope.region}.amazonaws.com"]}},
     }
     return _document([*statements, use_key])
 
 
-def private_folder_statements(environment: Environment) -> list[dict[str, Any]]:
+def _private_folder_statements(scope: RoleScope) -> list[dict[str, Any]]:
     """Every role repeats these: a group role replaces the default authenticated role."""
-    if not environment.private_folders:
+    if not scope.private_folders:
         return []
-    return _named("Private", _render(environment, PRIVATE_LEVEL, (PRIVATE_PREFIX,)))
+    return _named("Private", _render(scope, PRIVATE_LEVEL, (PRIVATE_PREFIX,)))
 
 
-def no_group_policy(environment: Environment, key_arn: str | None = None) -> Document | None:
-    """The default authenticated role's policy; None when it grants nothing."""
-    if environment.identity_pool.users_without_group == "deny" or not environment.private_folders:
-        return None
-    return _with_key(environment, private_folder_statements(environment), key_arn)
-
-
-def trust_policy(identity_pool_id: str) -> Document:
-    """Only identities of this identity pool, and only authenticated ones."""
+def trust_policy(identity_pool_id: str, tag_session: bool = False) -> Document:
+    """Only identities of this identity pool, and only authenticated ones; with
+    `tag_session` (tags mode) the identity pool may also pass principal tags."""
     return _document(
         [
             {
                 "Sid": "CognitoAuthenticatedIdentities",
                 "Effect": "Allow",
                 "Principal": {"Federated": COGNITO_IDENTITY},
-                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Action": ["sts:AssumeRoleWithWebIdentity", *(["sts:TagSession"] if tag_session else [])],
                 "Condition": {
                     "StringEquals": {f"{COGNITO_IDENTITY}:aud": [identity_pool_id]},
                     "ForAnyValue:StringLike": {f"{COGNITO_IDENTITY}:amr": ["authenticated"]},
@@ -83,28 +122,49 @@ def trust_policy(identity_pool_id: str) -> Document:
     )
 
 
-def files_bucket_policy(
-    environment: Environment, role_arns: Mapping[str, str], exempt_role_arn: str
-) -> Document:
-    """TLS only; with folder_guard, each folder is also closed to all but its owners.
+def lambda_trust_policy() -> Document:
+    """The execution role of a Lambda function: only the Lambda service assumes it."""
+    return _document(
+        [
+            {
+                "Sid": "LambdaService",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["sts:AssumeRole"],
+            }
+        ]
+    )
 
-    `role_arns` maps group names to their role ARNs; `exempt_role_arn` is the role of
-    users in no group, which may only ever reach private folders.
-    """
-    bucket = environment.bucket
-    statements = [_tls_only(bucket.arn)]
-    if not bucket.folder_guard:
+
+def folder_claims_logs_policy(log_group_arn: str) -> Document:
+    """The folder-claims Lambda writes its own log group and nothing else."""
+    return _document(
+        [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
+            }
+        ]
+    )
+
+
+def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
+    """TLS only; with a folder guard, each folder is also closed to all but its owner."""
+    statements = [_tls_only(bucket_arn)]
+    if guard is None:
         return _document(statements)
-    exempt = list(bucket.exempt_principals)
-    ours = [*(role_arns[g.name] for g in environment.groups_by_name), exempt_role_arn]
+    exempt = list(guard.exempt_principals)
+    ours = [*guard.our_roles, *exempt]
     statements += [
-        _guard(_guard_sid(folder), ["s3:*"], f"{bucket.arn}/{folder}*", [role_arns[group.name], *exempt])
-        for group, folder in _folders_by_name(environment)
+        _guard(_guard_sid(folder), ["s3:*"], f"{bucket_arn}/{folder}*", [owner, *exempt])
+        for folder, owner in guard.owners
     ]
-    if environment.private_folders:
-        statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket.arn}/private/*", [*ours, *exempt]))
+    if guard.private_folders:
+        statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket_arn}/private/*", ours))
     # Listing shows every key name: only our roles (each limited by its own policy) may list.
-    statements.append(_guard("GuardListing", sorted(LIST_ACTIONS), bucket.arn, [*ours, *exempt]))
+    statements.append(_guard("GuardListing", sorted(LIST_ACTIONS), bucket_arn, ours))
     return _document(statements)
 
 
@@ -112,10 +172,6 @@ def _guard_sid(folder: str) -> str:
     """From the folder, not its position: adding a group leaves every other Sid as it was."""
     words = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", folder))[:40]
     return f"Guard{words}{hashlib.sha256(folder.encode()).hexdigest()[:6]}"
-
-
-def _folders_by_name(environment: Environment) -> list[tuple[Group, str]]:
-    return [(group, folder) for group in environment.groups_by_name for folder in group.folders]
 
 
 def _guard(sid: str, actions: list[str], resource: str, allowed: list[str]) -> dict[str, Any]:
@@ -213,15 +269,18 @@ def _terraform_statement(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _literal(value: str) -> str:
-    return value.replace(IDENTITY_VARIABLE, "&" + IDENTITY_VARIABLE[1:])
+    """IAM variables (`${service:key}`, `${aws:PrincipalTag/k}`) as the data source writes them;
+    Terraform references (`${aws_x.y.id}`, no colon) stay references."""
+    return IAM_VARIABLE.sub(r"&{\1}", value)
 
 
-def _render(environment: Environment, level: str, prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
+def _render(scope: RoleScope, level: str, folders: tuple[str, ...]) -> list[dict[str, Any]]:
     return render_statements(
         level,
-        bucket_arn=environment.bucket.arn,
-        prefixes=prefixes,
-        versioned=environment.bucket.versioned,
+        bucket_arn=scope.bucket_arn,
+        folders=folders,
+        versioned=scope.versioned,
+        directory=scope.templates,
     )
 
 

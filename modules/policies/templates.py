@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from modules.policies.check import Scope, statement_problems
 
@@ -23,6 +24,12 @@ class PolicyTemplateError(Exception):
 def access_levels(directory: Path | None = None) -> tuple[str, ...]:
     """Every level a group may name; files starting with `_` are partials."""
     directory = directory or TEMPLATE_DIRECTORY
+    # Listed once per change of the directory, not once per group: one stat instead of a listing.
+    return _levels(directory, directory.stat().st_mtime_ns)
+
+
+@cache
+def _levels(directory: Path, _modified: int) -> tuple[str, ...]:
     return tuple(
         sorted(
             p.name.removesuffix(SUFFIX) for p in directory.glob(f"*{SUFFIX}") if not p.name.startswith("_")
@@ -32,10 +39,12 @@ def access_levels(directory: Path | None = None) -> tuple[str, ...]:
 
 @cache
 def _environment(directory: Path) -> jinja2.Environment:
-    environment = jinja2.Environment(
+    # Sandboxed: a template produces data and reaches no Python object behind it
+    # (`cycler.__init__.__globals__` and the like fail as a SecurityError, a TemplateError).
+    environment = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(directory),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - renders JSON; every value goes through `json`
+        autoescape=False,  # renders JSON; every value goes through `json`
         keep_trailing_newline=True,
     )
     environment.filters["json"] = json.dumps
@@ -46,11 +55,11 @@ def render_statements(
     level: str,
     *,
     bucket_arn: str,
-    prefixes: Sequence[str],
+    folders: Sequence[str],
     versioned: bool,
     directory: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """The statements of `level` for `prefixes`, checked; PolicyTemplateError otherwise."""
+    """The statements of `level` for `folders`, checked; PolicyTemplateError otherwise."""
     directory = directory or TEMPLATE_DIRECTORY  # read at call time: tests point it elsewhere
     if level not in access_levels(directory):
         known = ", ".join(access_levels(directory))
@@ -58,8 +67,8 @@ def render_statements(
     name = f"{level}{SUFFIX}"
     scope = Scope(
         bucket_arn=bucket_arn,
-        object_arns=tuple(f"{bucket_arn}/{prefix}*" for prefix in prefixes),
-        list_prefixes=tuple(value for prefix in prefixes for value in (prefix, f"{prefix}*")),
+        object_arns=tuple(f"{bucket_arn}/{folder}*" for folder in folders),
+        list_prefixes=tuple(value for folder in folders for value in (folder, f"{folder}*")),
     )
     context = {
         "bucket_arn": bucket_arn,

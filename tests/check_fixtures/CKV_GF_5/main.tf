@@ -180,6 +180,50 @@ data "aws_iam_policy_document" "fail_prefix_value_without_slash" {
   }
 }
 
+# An empty s3:prefix lists the top of the bucket: every folder's name.
+data "aws_iam_policy_document" "fail_empty_prefix_value" {
+  statement {
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.files.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["fin/", ""]
+    }
+  }
+}
+
+# NotResource grants every object except the excluded ones, in every bucket.
+data "aws_iam_policy_document" "fail_not_resources" {
+  statement {
+    actions       = ["s3:GetObject"]
+    not_resources = ["arn:aws:s3:::acme-groupfolders-dev/private/*"]
+  }
+}
+
+data "aws_iam_policy_document" "fail_not_action_not_resources" {
+  statement {
+    not_actions   = ["iam:*"]
+    not_resources = ["arn:aws:dynamodb:eu-west-1:111122223333:table/audit"]
+  }
+}
+
+# A Deny with NotResource narrows access ("deny everything but the folder").
+data "aws_iam_policy_document" "na_deny_not_resources" {
+  statement {
+    effect        = "Deny"
+    actions       = ["s3:GetObject"]
+    not_resources = ["arn:aws:s3:::acme-groupfolders-dev/fin/*"]
+  }
+}
+
+data "aws_iam_policy_document" "na_not_resources_outside_s3" {
+  statement {
+    actions       = ["dynamodb:GetItem"]
+    not_resources = ["arn:aws:dynamodb:eu-west-1:111122223333:table/audit"]
+  }
+}
+
 data "aws_iam_policy_document" "na_non_s3_resource" {
   statement {
     actions   = ["dynamodb:GetItem"]
@@ -238,6 +282,34 @@ resource "aws_iam_policy" "fail_managed_prefix_wildcard" {
         "Action": "s3:ListBucket",
         "Resource": "arn:aws:s3:::acme-groupfolders-dev",
         "Condition": {"StringLike": {"s3:prefix": "*"}}
+      }]
+    }
+  JSON
+}
+
+resource "aws_iam_role_policy" "fail_inline_not_resource" {
+  name = "folders"
+  role = "fixture"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect      = "Allow"
+      Action      = "s3:GetObject"
+      NotResource = "arn:aws:s3:::acme-groupfolders-dev/private/*"
+    }]
+  })
+}
+
+resource "aws_iam_policy" "fail_managed_empty_prefix" {
+  name   = "fixture-list-top"
+  policy = <<-JSON
+    {
+      "Version": "2012-10-17",
+      "Statement": [{
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": "arn:aws:s3:::acme-groupfolders-dev",
+        "Condition": {"StringEquals": {"s3:prefix": ""}}
       }]
     }
   JSON
@@ -308,3 +380,56 @@ resource "aws_s3_bucket_policy" "na_checkov_cannot_render_jsonencode" {
     }]
   })
 }
+
+# tags mode: a principal tag that the statement requires to be a non-empty folder ("?*/").
+data "aws_iam_policy_document" "pass_principal_tag_folder" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["&{aws:PrincipalTag/read.1}", "&{aws:PrincipalTag/read.1}*"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.1}*"]
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+}
+
+# The same without the condition: an empty tag would make it the whole bucket.
+data "aws_iam_policy_document" "fail_principal_tag_unguarded" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.1}*"]
+  }
+}
+
+# The condition guards another tag than the one in the resource.
+data "aws_iam_policy_document" "fail_principal_tag_other_guarded" {
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::acme-groupfolders-dev/&{aws:PrincipalTag/read.2}*"]
+    condition {
+      test     = "StringLike"
+      variable = "aws:PrincipalTag/read.1"
+      values   = ["?*/"]
+    }
+  }
+}
+

@@ -11,8 +11,8 @@ from typing import Any
 
 import jinja2
 
-from modules.access import CAPABILITY_NAMES, EnvironmentAccess, RoleAccess, environment_access
-from modules.config.model import Environment
+from modules.access_model import EnvironmentAccess, RoleAccess
+from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
 NO_GROUP = "(no group)"
@@ -24,7 +24,7 @@ class Change:
 
     environment: str
     subject: str  # a group, NO_GROUP, or "" for the environment as a whole
-    kind: str  # added | removed | widened | narrowed | changed
+    kind: str  # added | removed | widened | narrowed | changed | data loss
     prefix: str
     capabilities: tuple[str, ...]
     detail: str = ""
@@ -42,12 +42,13 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def report(head: Sequence[Environment], base: Sequence[Environment] | None, output: str) -> str:
-    """The access matrix; or, with a base, only what changed since it (for a pull request)."""
-    accesses = [environment_access(environment) for environment in head]
-    if base is None:
-        return access_markdown(accesses) if output == "md" else _json_text(access_json(accesses))
-    found = changes([environment_access(environment) for environment in base], accesses)
+def access_report(accesses: Sequence[EnvironmentAccess], output: str) -> str:
+    """The access matrix, Markdown (`md`) or JSON."""
+    return access_markdown(accesses) if output == "md" else _json_text(access_json(accesses))
+
+
+def changes_report(found: Sequence[Change], output: str) -> str:
+    """Only what changed since a base, for a pull request."""
     return changes_markdown(found) if output == "md" else _json_text(changes_json(found))
 
 
@@ -83,7 +84,7 @@ def _role_json(role: RoleAccess) -> dict[str, Any]:
     return {
         "group": role.group,
         "precedence": role.precedence,
-        "access": role.access,
+        "access": role.level,
         "role": role.role_name,
         "folders": [
             {"prefix": g.prefix, "capabilities": list(g.capabilities), "actions": list(g.actions)}
@@ -113,17 +114,125 @@ def _environment_changes(
     ]
     if base is None or head is None:
         return found
+    found += _data_loss(name, base, head)
     old_order, new_order = _order(base), _order(head)
     if old_order != new_order:
         detail = (
             f"users in several groups get the first of: {', '.join(new_order)} (was: {', '.join(old_order)})"
         )
         found.append(Change(name, "", "changed", "", (), detail))
+    found += _several_groups_changes(name, base, head)
+    return found + _setting_changes(name, base, head)
+
+
+def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """A setting that lets more people or principals reach the folders (or the same folders of
+    another bucket or key) is a widening; one that only takes reach away is a narrowing."""
     before = dict(base.settings)
-    found += [
-        Change(name, "", "changed", "", (), f"{key}: {value} (was: {before.get(key)})")
+    return [
+        Change(
+            name, "", _setting_direction(key, base, head), "", (), f"{key}: {value} (was: {before.get(key)})"
+        )
         for key, value in head.settings
         if before.get(key) != value
+    ]
+
+
+# Settings whose every change is a widening: the same grants reach another bucket, key or
+# user population, or users may now receive another role than before.
+ALWAYS_WIDENING = frozenset({"bucket", "bucket encryption", "user pool", "role mapping"})
+
+
+def _setting_direction(key: str, base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    if key in ALWAYS_WIDENING:
+        return "widened"
+    if key == "ambiguous role resolution":
+        return "widened" if head.ambiguous_role_resolution == "AuthenticatedRole" else "narrowed"
+    if key == "folder guard":
+        before, after = base.folder_guard_exempt, head.folder_guard_exempt
+        opened = after is None or (before is not None and not set(after) <= set(before))
+        return "widened" if opened else "narrowed"
+    return "changed"
+
+
+def _several_groups_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """For a member of two groups, what the role they now receive grants beyond the old one.
+
+    A member of any set of groups gets the role of its first group; if that changes, it
+    changes for the two groups involved too, so pairs cover every set.
+    """
+    common = sorted({r.group for r in base.roles} & {r.group for r in head.roles}, key=str)
+    found = []
+    for index, first in enumerate(common):
+        for second in common[index + 1 :]:
+            pair = (str(first), str(second))
+            before, after = _received(base, pair), _received(head, pair)
+            if _label(before) == _label(after):
+                continue
+            detail = (
+                f"a member of `{pair[0]}` and `{pair[1]}` now gets {_label(after)} (was: {_label(before)})"
+            )
+            gained = _grant_set(after) - _grant_set(before)
+            found += [
+                Change(name, ", ".join(pair), "widened", prefix, _ordered(set(caps)), detail)
+                for prefix, caps in _by_prefix(gained)
+            ]
+    return found
+
+
+def _received(access: EnvironmentAccess, pair: tuple[str, str]) -> RoleAccess | None:
+    """The role a member of exactly these groups receives; None: no credentials."""
+    first, second = access.role(pair[0]), access.role(pair[1])
+    if first.precedence != second.precedence:
+        return min((first, second), key=lambda role: (role.precedence, str(role.group)))
+    return access.no_group if access.ambiguous_role_resolution == "AuthenticatedRole" else None
+
+
+def _label(role: RoleAccess | None) -> str:
+    if role is None:
+        return "no credentials"
+    return f"the role of `{role.group}`" if role.group else "the role of users in no group"
+
+
+def _grant_set(role: RoleAccess | None) -> set[tuple[str, str]]:
+    return set() if role is None else {(g.prefix, c) for g in role.grants for c in g.capabilities}
+
+
+def _by_prefix(pairs: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    prefixes: dict[str, list[str]] = {}
+    for prefix, capability in sorted(pairs):
+        prefixes.setdefault(prefix, []).append(capability)
+    return sorted(prefixes.items())
+
+
+def _data_loss(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """Changes that delete users, memberships or objects even when no access widens."""
+    removed = sorted({str(r.group) for r in base.roles} - {str(r.group) for r in head.roles})
+    found = [
+        Change(
+            name,
+            group,
+            "data loss",
+            "",
+            (),
+            f"group `{group}` is removed (or renamed): apply deletes its Cognito group and "
+            "every membership in it",
+        )
+        for group in removed
+    ]
+    before, after = dict(base.settings), dict(head.settings)
+    for key, what in (("user pool", "its users"), ("bucket", "its objects")):
+        if before[key] != after[key] and before[key].startswith("new "):
+            detail = (
+                f"{key} {before[key].removeprefix('new ')} was created here and is no longer: "
+                f"apply destroys it and {what} (was: {before[key]}; now: {after[key]})"
+            )
+            found.append(Change(name, "", "data loss", "", (), detail))
+    lifecycle_before = dict(base.lifecycle)
+    found += [
+        Change(name, "", "data loss", "", (), f"{key}: {value} (was: {lifecycle_before[key]})")
+        for key, value in head.lifecycle
+        if key in lifecycle_before and lifecycle_before[key] != value and value == "off"
     ]
     return found
 

@@ -1,27 +1,23 @@
 """Who can do what: the access model read back from the rendered IAM documents.
 
 The report prints this model and the semantic tests hold an independent IAM evaluator
-to it, so it is derived from the very documents that are emitted, not from the config.
+to it, so it is read from the very documents that are emitted (`environment_documents`),
+not from the config.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modules import naming
 from modules.config.model import Environment
-from modules.policies.check import LIST_ACTIONS
-from modules.policies.documents import PRIVATE_PREFIX, Document, group_policy, no_group_policy
+from modules.policies.actions import BY_NAME, LIST_ACTIONS, capabilities
+from modules.policies.documents import PRIVATE_PREFIX, Document
+from modules.policies.environment_documents import environment_documents
+from modules.policies.references import placeholder_references
 
-# What a reviewer cares about, and the S3 actions that give it.
-CAPABILITIES = (
-    ("list", frozenset({"s3:ListBucket"})),
-    ("read", frozenset({"s3:GetObject"})),
-    ("write", frozenset({"s3:PutObject"})),
-    ("delete", frozenset({"s3:DeleteObject"})),
-)
-CAPABILITY_NAMES = tuple(name for name, _ in CAPABILITIES)
 PRIVATE_FOLDER = "private/<identity id>/"
 
 
@@ -32,7 +28,7 @@ class FolderGrant:
 
     @property
     def capabilities(self) -> tuple[str, ...]:
-        return tuple(name for name, needs in CAPABILITIES if needs <= set(self.actions))
+        return capabilities(self.actions)
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class RoleAccess:
     role_name: str
     group: str | None  # None: the role of authenticated users in no group
     precedence: int | None
-    access: str | None
+    level: str | None  # the group's access level
     grants: tuple[FolderGrant, ...]
 
     def allows(self, action: str, path: str, identity_id: str) -> bool:
@@ -55,9 +51,14 @@ class EnvironmentAccess:
     roles: tuple[RoleAccess, ...]  # groups by name
     no_group: RoleAccess | None  # None: users in no group get no credentials
     private_folders: bool
-    role_mapping: str  # token | rules
+    role_mapping: str  # token | rules | tags
     ambiguous_role_resolution: str  # Deny | AuthenticatedRole
     settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
+    folder_guard_exempt: tuple[str, ...] | None  # None: no folder guard
+    lifecycle: tuple[tuple[str, str], ...]  # what decides whether users or objects survive a change
+
+    def role(self, group: str) -> RoleAccess:
+        return next(role for role in self.roles if role.group == group)
 
     @property
     def precedence_order(self) -> tuple[RoleAccess, ...]:
@@ -73,24 +74,25 @@ class EnvironmentAccess:
         return tuple(tuple(names) for names in by_precedence.values() if len(names) > 1)
 
 
-def environment_access(environment: Environment) -> EnvironmentAccess:
+def environment_access(environment: Environment, templates: Path | None = None) -> EnvironmentAccess:
+    """`templates`: the access levels' directory the documents are rendered with."""
+    documents = environment_documents(environment, placeholder_references(environment), templates)
+    bucket_arn = environment.bucket.arn
     roles = tuple(
         RoleAccess(
-            role_name=naming.role_name(environment, group),
+            role_name=naming.group_role_name(environment, group),
             group=group.name,
             precedence=group.precedence,
-            access=group.access,
-            grants=grants(group_policy(environment, group), environment.bucket.arn),
+            level=group.access,
+            grants=grants(documents.group_policies[group.name], bucket_arn),
         )
         for group in environment.groups_by_name
     )
-    default = no_group_policy(environment)
+    default = documents.no_group_policy
     no_group = (
         None
         if default is None
-        else RoleAccess(
-            naming.default_role_name(environment), None, None, None, grants(default, environment.bucket.arn)
-        )
+        else RoleAccess(naming.default_role_name(environment), None, None, None, grants(default, bucket_arn))
     )
     pool, bucket = environment.identity_pool, environment.bucket
     settings = (
@@ -100,7 +102,10 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
             "folder guard",
             f"on, exempt: {', '.join(bucket.exempt_principals)}" if bucket.folder_guard else "off",
         ),
-        ("bucket encryption", "customer managed KMS key" if bucket.encrypted_with_kms else "SSE-S3"),
+        ("bucket", f"{'new' if bucket.name is not None else 'existing'} {bucket.bucket_name}"),
+        ("bucket encryption", _encryption(environment)),
+        ("user pool", _user_pool(environment)),
+        *((("folders per level", str(pool.folders_per_level)),) if pool.role_mapping == "tags" else ()),
     )
     return EnvironmentAccess(
         environment=environment.name,
@@ -111,13 +116,40 @@ def environment_access(environment: Environment) -> EnvironmentAccess:
         role_mapping=pool.role_mapping,
         ambiguous_role_resolution=pool.ambiguous_role_resolution,
         settings=settings,
+        folder_guard_exempt=bucket.exempt_principals if bucket.folder_guard else None,
+        lifecycle=(
+            ("user pool deletion protection", "on" if environment.user_pool.deletion_protection else "off"),
+        )
+        if environment.user_pool.name is not None
+        else (),
     )
 
 
+def _encryption(environment: Environment) -> str:
+    bucket = environment.bucket
+    if not bucket.encrypted_with_kms:
+        return "SSE-S3"
+    return (
+        f"SSE-KMS with key {bucket.kms_key_arn}" if bucket.kms_key_arn else "SSE-KMS with a key created here"
+    )
+
+
+def _user_pool(environment: Environment) -> str:
+    pool = environment.user_pool
+    if pool.name is not None:
+        return f"new {pool.name}"
+    return f"existing {pool.existing_id} (app client {pool.existing_client_id})"
+
+
 def grants(document: Document, bucket_arn: str) -> tuple[FolderGrant, ...]:
-    """Per folder, the actions a document allows there (folders in first-seen order)."""
+    """Per folder, the S3 actions a document allows there (folders in first-seen order).
+
+    Statements of other services (the bucket key's) grant nothing in a folder by themselves.
+    """
     actions: dict[str, set[str]] = {}
     for statement in document["Statement"]:
+        if not all(action in BY_NAME for action in statement["Action"]):
+            continue
         for prefix in _statement_folders(statement, bucket_arn):
             actions.setdefault(_display(prefix), set()).update(statement["Action"])
     return tuple(FolderGrant(prefix, tuple(sorted(found))) for prefix, found in actions.items())

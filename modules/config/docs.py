@@ -1,0 +1,66 @@
+"""The README's configuration table, written from the model: each key's default and description
+live on its field, so the table cannot drift from what is checked.
+
+`python -m modules.config.docs` prints the table; tests/test_config.py holds README to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from modules.config.model import Environment
+
+HEADER = "| key | default | meaning |\n|---|---|---|\n"
+# `extends` is read before the model exists (modules.config.yaml_source).
+EXTENDS = (
+    "extends",
+    "none",
+    "a file (relative to this one, inside the environments directory unless `--allow-extends-outside`) "
+    "whose settings this one overrides; mappings merge, lists are replaced",
+)
+
+
+def configuration_table() -> str:
+    rows = [EXTENDS, *_rows(Environment, "")]
+    return HEADER + "".join(f"| `{key}` | {default} | {meaning} |\n" for key, default, meaning in rows)
+
+
+def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]:
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("hidden"):
+            continue
+        if (nested := _model_of(field.annotation)) is not None:
+            yield from _rows(nested, f"{prefix}{name}{'[].' if nested is not field.annotation else '.'}")
+            continue
+        if field.description is None:
+            raise ValueError(f"{model.__name__}.{name} has no description")
+        yield f"{prefix}{name}", str(extra.get("default_text") or _default(field)), field.description
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or as the items of a tuple."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _default(field: FieldInfo) -> str:
+    """How YAML would write the default: `true`, `[]`, `{}`, `""`, `kms`."""
+    if field.is_required():
+        return "required"
+    value = field.default
+    if value is None:
+        return "none"
+    text = json.dumps(list(value) if isinstance(value, tuple) else value)
+    return f"`{text.strip(chr(34)) if isinstance(value, str) and value else text}`"
+
+
+if __name__ == "__main__":
+    print(configuration_table(), end="")

@@ -1,0 +1,53 @@
+"""`tags` mode: one folders role, and each user's folders carried in principal tags.
+
+A tag key names an access level and a slot (`read.1` .. `read.K`, K = folders_per_level);
+its value is one folder. The pre-token Lambda puts a user's folders into ID-token claims of
+the same names, the identity pool maps those claims to principal tags, and the folders
+role's policy has, per level in use and per slot, the level's statements for the folder
+`${aws:PrincipalTag/<key>}`. The policy's size depends on levels and slots, never on groups.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modules.config.model import Environment
+
+# STS Tag value pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*, narrowed to ASCII like our folder names.
+TAG_VALUE = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
+# A condition value that only a non-empty folder matches: IAM would otherwise expand an
+# empty tag in `BUCKET/${aws:PrincipalTag/k}*` to the whole bucket.
+NON_EMPTY_FOLDER = "?*/"
+
+
+def levels(environment: Environment) -> tuple[str, ...]:
+    """The access levels that some group uses, each with its own tag slots."""
+    return tuple(sorted({group.access for group in environment.groups}))
+
+
+def tag_keys(environment: Environment, level: str) -> tuple[str, ...]:
+    count = environment.identity_pool.folders_per_level
+    return tuple(f"{level}.{slot}" for slot in range(1, count + 1))
+
+
+def tag_slots(environment: Environment) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each level in use with its tag keys: what the folders policy is built from."""
+    return tuple((level, tag_keys(environment, level)) for level in levels(environment))
+
+
+def all_tag_keys(environment: Environment) -> tuple[str, ...]:
+    """Every principal tag the identity pool maps, each from the ID-token claim of its name."""
+    return tuple(key for level in levels(environment) for key in tag_keys(environment, level))
+
+
+def tag_variable(key: str) -> str:
+    return "${aws:PrincipalTag/" + key + "}"
+
+
+def lambda_data(environment: Environment) -> dict[str, Any]:
+    """What the pre-token Lambda reads: each level's claim names, each group's folders per level."""
+    return {
+        "slots": {level: list(tag_keys(environment, level)) for level in levels(environment)},
+        "groups": {group.name: {group.access: list(group.folders)} for group in environment.groups_by_name},
+    }

@@ -1,0 +1,40 @@
+"""What the documents name that only Terraform knows before apply, and stand-ins for it.
+
+The same `References` shape serves validation and the report (placeholders of the
+longest realistic size, so that measuring a document measures what AWS will see) and the
+stack (Terraform references to the blocks declared in `modules.naming`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from modules import limits, naming
+from modules.config.model import Environment
+
+
+@dataclass(frozen=True)
+class References:
+    bucket_arn: str
+    key_arn: str | None  # the bucket's customer managed key; None with SSE-S3
+    role_arns: Mapping[str, str]  # group name → ARN of its role (tags mode: the folders role)
+    no_group_role_arn: str  # the role of authenticated users in no group
+    identity_pool_id: str
+
+
+def placeholder_references(environment: Environment) -> References:
+    """Stand-ins sized like the real values: the longest region, a 12-digit account."""
+    bucket = environment.bucket
+    key_arn = bucket.kms_key_arn or (limits.KMS_KEY_ARN if bucket.encrypted_with_kms else None)
+    return References(
+        bucket_arn=bucket.arn,
+        key_arn=key_arn,
+        role_arns={g.name: _role_arn(naming.group_role_name(environment, g)) for g in environment.groups},
+        no_group_role_arn=_role_arn(naming.default_role_name(environment)),
+        identity_pool_id=limits.LONGEST_IDENTITY_POOL_ID,
+    )
+
+
+def _role_arn(name: str) -> str:
+    return f"arn:aws:iam::{limits.ACCOUNT_ID}:role/{name}"

@@ -1,0 +1,66 @@
+"""Cognito Pre Token Generation trigger (event version V1_0) of groupfolders' `tags` mode.
+
+For the groups of the signing-in user (request.groupConfiguration.groupsToOverride), add
+one ID-token claim per granted folder: the claim's name is a principal tag key naming the
+access level and a slot (`read.1`), its value the folder. The identity pool turns these
+claims into principal tags; the folders role's policy grants each level on the folders in
+its tags. A user in several groups gets the union of their folders.
+
+Fails closed: a user whose folders of one level exceed that level's slots gets no folder
+claims at all (never some of them, which could pass for all), and the reason is logged.
+Standard library only. grants.json, written next to this file at synth, holds the data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+GRANTS_FILE = Path(__file__).with_name("grants.json")
+# A session tag value (STS), and a folder: non-empty, ending in "/".
+FOLDER = re.compile(r"[A-Za-z0-9 _.:/=+\-@]{0,255}/")
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
+
+
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """Cognito hands the event in and takes the same event, with its response filled, back."""
+    groups = (event.get("request", {}).get("groupConfiguration") or {}).get("groupsToOverride") or []
+    claims = folder_claims(groups, grants(), event.get("userName", "?"))
+    event.setdefault("response", {})["claimsOverrideDetails"] = {"claimsToAddOrOverride": claims}
+    return event
+
+
+@functools.cache
+def grants() -> dict[str, Any]:
+    """Read once per container: `slots` (level → claim names), `groups` (group → level → folders)."""
+    return json.loads(GRANTS_FILE.read_text(encoding="utf-8"))
+
+
+def folder_claims(groups: list[str], grants: dict[str, Any], user: str) -> dict[str, str]:
+    """Claim name → folder for the union of `groups`' folders; {} when they do not fit."""
+    by_level: dict[str, set[str]] = {}
+    for group in groups:
+        for level, folders in grants["groups"].get(group, {}).items():
+            by_level.setdefault(level, set()).update(folders)
+    claims: dict[str, str] = {}
+    for level, folders in sorted(by_level.items()):
+        slots = grants["slots"].get(level, [])
+        problem = _problem(sorted(folders), len(slots))
+        if problem:
+            logger.warning("user %s in %s: %s %s; no folder claims", user, sorted(groups), level, problem)
+            return {}
+        claims.update(zip(slots[: len(folders)], sorted(folders), strict=True))
+    return claims
+
+
+def _problem(folders: list[str], slots: int) -> str | None:
+    if len(folders) > slots:
+        return f"folders {folders} exceed its {slots} tag slots"
+    wrong = [folder for folder in folders if not FOLDER.fullmatch(folder)]
+    return f"folders {wrong} are not tag values ending in '/'" if wrong else None
