@@ -8,7 +8,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 OUTDIR ?= cdktf.out
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth check validate test lint clean
+.PHONY: synth check validate test lint bench clean
 
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(abspath $(CHECKOV_VENV)/bin/checkov)
@@ -48,6 +48,12 @@ lint: $(VENV)/.installed-dev
 
 test: lint $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest
+
+# Our synth against a hand-written CDKTF program, validate at scale, checkov per stack, with
+# the targets of issue 10. About 10 minutes; `make bench REPEAT=1` for a quick look.
+REPEAT ?= 3
+bench: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) bench/bench.py --repeat $(REPEAT)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports

@@ -1,9 +1,17 @@
-"""The one module that imports the AWS provider bindings (10-15 s to import).
+"""The one module that imports the AWS provider bindings.
 
 Every construct takes its AWS classes from here, so moving to another binding package
 (CDKTF is archived upstream; its community continuation keeps this API under new
 package names) is a change to this file only.
+
+The package's `__init__` imports all of its 2,212 submodules (10-25 s); entering it
+without that `__init__` (modules/jsii_package.py) makes the imports below load only the few we
+use and the assembly once, about 2 s.
 """
+
+from modules.jsii_package import enter_without_init
+
+enter_without_init("cdktf_cdktf_provider_aws")
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cognito_identity_pool import (

@@ -63,8 +63,13 @@ def checkov_binary() -> Path:
 def scan(outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]) -> ScanResult:
     """Run checkov once over the stacks of `environments` in `outdir`; judge each finding
     by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
-    stacks = outdir / "stacks"
-    report = _run_checkov(stacks)
+    return judge(checkov_report(outdir / "stacks"), outdir, environments, acceptances)
+
+
+def judge(
+    report: dict[str, Any], outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]
+) -> ScanResult:
+    """The verdict on `environments` from `report`, checkov's report on `outdir/stacks`."""
     unparsed = report["results"].get("parsing_errors") or []
     if unparsed:
         raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
@@ -96,7 +101,8 @@ def _require_results(environments: Sequence[str], results: dict[str, list]) -> N
         raise ScanError(f"checkov reported no result for: {', '.join(silent)}")
 
 
-def _run_checkov(stacks: Path) -> dict[str, Any]:
+def checkov_report(stacks: Path) -> dict[str, Any]:
+    """One checkov run, our rules included, over a directory of stacks: its terraform_json report."""
     command = [
         str(checkov_binary()),
         "--directory", str(stacks),

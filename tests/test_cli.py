@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,17 +31,15 @@ def run_validate(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_validate_examples_is_fast_and_never_imports_cdktf():
-    run_validate("--environments", "environments")  # once to warm the disk cache of a fresh machine
-    start = time.perf_counter()
+def test_validate_examples_never_imports_cdktf():
+    """Speed is `make bench`'s to measure (a timed test flaps on a loaded machine); what keeps
+    validate fast is that it never loads cdktf or jsii, which this asserts."""
     result = run_validate("--environments", "environments")
-    elapsed = time.perf_counter() - start
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
         "4 environment(s) valid: dev, prod, staging, union\n",
         "",
     )
-    assert elapsed < 1.0, f"validate took {elapsed:.2f} s"
 
 
 def test_validate_invalid_configuration_exits_2_with_every_problem():

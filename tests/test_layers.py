@@ -18,6 +18,7 @@ MODULES = PROJECT / "modules"
 STAGES: dict[str, int] = {
     "errors": 0,
     "output_dir": 0,
+    "jsii_package": 0,
     "config": 1,
     "limits": 0,
     "naming": 2,

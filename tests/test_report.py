@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -39,14 +38,10 @@ def assert_golden(name: str, text: str) -> None:
     assert golden.read_text() == text, f"{name} differs; review, then UPDATE_SNAPSHOTS=1"
 
 
-def test_report_of_the_examples_is_golden_and_fast():
-    run_report("--env", "dev")  # once to warm the disk cache of a fresh machine
-    start = time.perf_counter()
+def test_report_of_the_examples_is_golden():
     result = run_report("--environments", "environments")
-    elapsed = time.perf_counter() - start
     assert (result.returncode, result.stderr) == (0, "")
     assert_golden("report.md", result.stdout)
-    assert elapsed < 1.0, f"report took {elapsed:.2f} s"
 
 
 def test_changes_from_base_are_golden():

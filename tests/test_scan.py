@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import shutil
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import yaml
 
 from modules.cli import main
-from modules.config.acceptances import ACCEPTED, load_acceptances
-from modules.scan import ScanError, scan
-from tests.conftest import EXAMPLES, load_stack
+from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
+from modules.scan import ScanError, ScanResult, judge
+from tests import scan_trees
+from tests.conftest import EXAMPLES, CheckovRun, load_stack
 
 ENVIRONMENTS = ["dev", "prod", "staging", "union"]
 
@@ -23,9 +22,17 @@ ENVIRONMENTS = ["dev", "prod", "staging", "union"]
 ACCEPTANCES = load_acceptances(ACCEPTED)
 
 
+def verdict(
+    run: CheckovRun, tree: str, environments: Sequence[str], acceptances: Sequence[Acceptance] = ACCEPTANCES
+) -> ScanResult:
+    """The gate's verdict on `environments` of one output tree (tests/scan_trees.py), from the
+    session's one checkov run over all of them."""
+    return judge(run.report_on(tree), run.root / tree, environments, acceptances)
+
+
 @pytest.fixture(scope="module")
-def example_scan(example_out: Path):
-    return scan(example_out, ENVIRONMENTS, ACCEPTANCES)
+def example_scan(checkov_run: CheckovRun) -> ScanResult:
+    return verdict(checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS)
 
 
 def test_examples_have_zero_unaccepted_findings(example_scan):
@@ -48,31 +55,19 @@ def test_own_rules_run_in_the_gate(example_scan):
     ]
 
 
-def test_a_finding_without_acceptance_fails_the_gate(example_out: Path, tmp_path: Path):
+def test_a_finding_without_acceptance_fails_the_gate(checkov_run: CheckovRun, tmp_path: Path):
     entries = yaml.safe_load(ACCEPTED.read_text())
     kept = [e for e in entries if e["check"] != "CKV_GF_3"]
     (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(kept))
-    result = scan(example_out, ENVIRONMENTS, load_acceptances(tmp_path / "accepted.yaml"))
+    result = verdict(
+        checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS, load_acceptances(tmp_path / "accepted.yaml")
+    )
     assert [(f.environment, f.check_id) for f in result.failed] == [("dev", "CKV_GF_3")]
 
 
-def prod_changed(example_out: Path, tmp_path: Path, change: Callable[[dict], None]) -> Path:
-    """A copy of the examples' output whose prod stack `change` edited in place."""
-    shutil.copytree(example_out, tmp_path / "out")
-    stack = load_stack(example_out, "prod")
-    change(stack)
-    (tmp_path / "out" / "stacks" / "prod" / "cdk.tf.json").write_text(json.dumps(stack))
-    return tmp_path / "out"
-
-
-def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(example_out: Path, tmp_path: Path):
+def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(checkov_run: CheckovRun):
     """CKV_GF_3 is accepted for dev only: the same finding in prod fails the gate."""
-
-    def authenticated_role(stack: dict) -> None:
-        attachment = stack["resource"]["aws_cognito_identity_pool_roles_attachment"]["identities_roles"]
-        attachment["role_mapping"][0]["ambiguous_role_resolution"] = "AuthenticatedRole"
-
-    result = scan(prod_changed(example_out, tmp_path, authenticated_role), ENVIRONMENTS, ACCEPTANCES)
+    result = verdict(checkov_run, scan_trees.PROD_AUTHENTICATED_ROLE, ENVIRONMENTS)
     judged = [
         (f.environment, f.check_id, f.accepted is not None)
         for f in result.findings
@@ -82,39 +77,24 @@ def test_an_acceptance_for_dev_does_not_cover_the_same_finding_in_prod(example_o
     assert [(f.environment, f.check_id) for f in result.failed] == [("prod", "CKV_GF_3")]
 
 
-def test_an_identity_pool_allowing_guests_fails_the_gate(example_out: Path, tmp_path: Path):
+def test_an_identity_pool_allowing_guests_fails_the_gate(checkov_run: CheckovRun):
     """checkov's built-in CKV_AWS_366 guards this (our CKV_GF_4 duplicated it; see checks/README.md)."""
-
-    def allow_guests(stack: dict) -> None:
-        stack["resource"]["aws_cognito_identity_pool"]["identities"]["allow_unauthenticated_identities"] = (
-            True
-        )
-
-    result = scan(prod_changed(example_out, tmp_path, allow_guests), ["prod"], ACCEPTANCES)
+    result = verdict(checkov_run, scan_trees.PROD_ALLOWS_GUESTS, ["prod"])
     assert [(f.check_id, f.address) for f in result.failed] == [
         ("CKV_AWS_366", "aws_cognito_identity_pool.identities")
     ]
 
 
-def test_an_acceptance_that_matches_nothing_is_reported(example_out: Path, tmp_path: Path):
+def test_an_acceptance_that_matches_nothing_is_reported(checkov_run: CheckovRun, tmp_path: Path):
     entries = [
         *yaml.safe_load(ACCEPTED.read_text()),
         {"check": "CKV_AWS_1", "resource": "x.y", "reason": "r" * 50},
     ]
     (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(entries))
-    result = scan(example_out, ENVIRONMENTS, load_acceptances(tmp_path / "accepted.yaml"))
+    result = verdict(
+        checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS, load_acceptances(tmp_path / "accepted.yaml")
+    )
     assert [(a.check_id, a.address) for a in result.unused] == [("CKV_AWS_1", "x.y")]
-
-
-def broad_variant(example_out: Path, tmp_path: Path) -> Path:
-    """The dev stack with the analysts' policy widened to s3:* on every resource."""
-    stack = copy.deepcopy(load_stack(example_out, "dev"))
-    broad = {"sid": "Broad", "effect": "Allow", "actions": ["s3:*", "iam:PassRole"], "resources": ["*"]}
-    stack["data"]["aws_iam_policy_document"]["group_analysts_permissions"]["statement"] = [broad]
-    directory = tmp_path / "document"
-    (directory / "stacks" / "dev").mkdir(parents=True)
-    (directory / "stacks" / "dev" / "cdk.tf.json").write_text(json.dumps(stack))
-    return directory
 
 
 DOCUMENT_REFERENCE = re.compile(r"\$\{data\.aws_iam_policy_document\.[a-z0-9_]+\.json\}")
@@ -124,8 +104,8 @@ def failed_on(result, address: str) -> set[str]:
     return {f.check_id for f in result.failed if f.address == address}
 
 
-def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Path):
-    result = scan(broad_variant(example_out, tmp_path), ["dev"], ACCEPTANCES)
+def test_a_broad_policy_document_fails_the_scan(checkov_run: CheckovRun):
+    result = verdict(checkov_run, scan_trees.BROAD_DOCUMENT, ["dev"])
     assert {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"} <= failed_on(
         result, "data.aws_iam_policy_document.group_analysts_permissions"
     )
@@ -177,14 +157,12 @@ def test_check_without_checkov_exits_1(tmp_path: Path, monkeypatch, capsys, exam
     assert "checkov not found at" in capsys.readouterr().err
 
 
-def test_scan_skips_nothing_it_was_asked_for(example_out: Path, tmp_path: Path):
-    shutil.copytree(example_out, tmp_path / "out")
-    result = scan(tmp_path / "out", ["prod"], ACCEPTANCES)
+def test_scan_skips_nothing_it_was_asked_for(checkov_run: CheckovRun):
+    """checkov read every example stack; the verdict on prod holds prod's findings only."""
+    result = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"])
     assert {f.environment for f in result.findings} == {"prod"}
 
 
-def test_a_stack_checkov_cannot_parse_fails_the_scan(tmp_path: Path):
-    (tmp_path / "stacks" / "dev").mkdir(parents=True)
-    (tmp_path / "stacks" / "dev" / "cdk.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": ')
+def test_a_stack_checkov_cannot_parse_fails_the_scan(checkov_run: CheckovRun):
     with pytest.raises(ScanError, match=r"^checkov could not parse: .*dev/cdk\.tf\.json"):
-        scan(tmp_path, ["dev"], ACCEPTANCES)
+        verdict(checkov_run, scan_trees.UNPARSABLE, ["dev"])
