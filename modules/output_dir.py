@@ -137,7 +137,7 @@ def _first_foreign(directory: Path) -> tuple[str, bool] | None:
     if isinstance(listed, str):
         return listed, False
     entries = list(_entries(directory))
-    if not listed:
+    if listed is None:
         return (entries[0], False) if entries else None
     kept = [name for name in entries if _terraforms(name)]
     parents = {str(parent) for name in [*listed, *kept] for parent in Path(name).parents}
@@ -169,18 +169,21 @@ def _entries(directory: Path, under: str = "") -> Iterator[str]:
             yield from _entries(directory, f"{name}/")
 
 
-def _listed(directory: Path) -> dict[str, set[str]] | str:
-    """Each file the markers list → the SHA-256 values they allow; or the marker that is not ours.
+def _listed(directory: Path) -> dict[str, set[str]] | str | None:
+    """Each file the markers list → the SHA-256 values they allow; None without a marker; or the
+    name of a marker that is not ours.
 
     MARKER lists the output in place; NEXT, while a run moves its output in, the output to come.
     A run killed in between leaves both, and each file matches one of them.
     """
+    markers = [
+        name for name in (MARKER, NEXT) if (directory / name).exists() or (directory / name).is_symlink()
+    ]
+    if not markers:
+        return None
     listed: dict[str, set[str]] = {}
-    for marker in (MARKER, NEXT):
-        path = directory / marker
-        if not path.exists() and not path.is_symlink():
-            continue
-        files = _read_marker(path)
+    for marker in markers:
+        files = _read_marker(directory / marker)
         if files is None:
             return marker
         for name, digest in files.items():
@@ -241,7 +244,7 @@ def _settle(target: Path, staging: Path) -> None:
     if not (target / NEXT).exists():
         return
     listed = _listed(target)
-    assert not isinstance(listed, str), "check() refuses a marker that is not ours"
+    assert isinstance(listed, dict), "check() refuses a marker that is not ours"
     present = {
         name: digest
         for name, digests in listed.items()
@@ -250,6 +253,7 @@ def _settle(target: Path, staging: Path) -> None:
         and (digest := _digest(target / name)) in digests
     }
     _put_marker(present, staging / MARKER, target / MARKER)
+    _remove_emptied(target, sorted(set(listed) - set(present)))  # made for files that never came
     (target / NEXT).unlink()
 
 
