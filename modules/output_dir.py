@@ -99,7 +99,7 @@ def _refuse_protected(target: Path, environments: Path | None) -> None:
         if target == resolved or target in resolved.parents:
             relation = "is" if target == resolved else "holds"
             raise OutputDirError(
-                f"{target} {relation} {name}: groupfolders replaces its output directory whole, "
+                f"{target} {relation} {name}: groupfolders rewrites its output directory, "
                 "so name a directory of its own"
             )
 

@@ -18,7 +18,7 @@ from modules.cli import main
 from modules.output_dir import MARKER
 from tests.conftest import PROJECT, tree
 
-OWN = "groupfolders replaces its output directory whole, so name a directory of its own"
+OWN = "groupfolders rewrites its output directory, so name a directory of its own"
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, list[str]]:

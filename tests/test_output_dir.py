@@ -18,7 +18,7 @@ from modules.scan import ScanResult, write_check_reports
 from tests.conftest import PROJECT, tree
 
 FOREIGN = "move it away or name another directory"
-OWN = "groupfolders replaces its output directory whole, so name a directory of its own"
+OWN = "groupfolders rewrites its output directory, so name a directory of its own"
 
 
 def writer(files: dict[str, str]) -> Callable[[Path], None]:
