@@ -281,10 +281,18 @@ def _remove_emptied(target: Path, gone: list[str]) -> None:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM are delivered after the block, not in the middle of it (SIGKILL cannot wait)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Ctrl-C and SIGTERM take effect after the block, not in the middle of it (SIGKILL cannot wait).
+
+    Python handlers, not a signal mask: a mask holds one thread, and the jsii kernel's threads would
+    still take the signal. So the commit runs in the main thread.
+    """
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, _: arrived.append(number)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in arrived:
+            signal.raise_signal(number)
