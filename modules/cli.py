@@ -37,6 +37,7 @@ DEFAULT_ACCEPTED = Path("security") / "accepted_findings.yaml"
 EXIT_INVALID = 2
 EXIT_FAILED = 1
 EXIT_GATED = 3  # report --fail-on: a change of a kind the caller refuses
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
 FAIL_ON = ("widened", "added", "removed", "data loss")
 
 EXIT_CODES = (
@@ -151,6 +152,19 @@ def _report_arguments(command: argparse.ArgumentParser) -> None:
         choices=FAIL_ON,
         help=f"exit {EXIT_GATED} when the diff holds such a change; repeatable; needs a base (default: none)",
     )
+
+
+def run() -> NoReturn:
+    """The program (main.py and the `groupfolders` console script): `main`, and Ctrl-C as one line."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        # Staging directories are gone, and a commit in progress finished before the signal was
+        # let through (modules/output_dir.py). Leave at once: a normal exit would stop the jsii
+        # kernel, which Ctrl-C reached too, and print its noise.
+        print("interrupted: no output directory was left half-written", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command and outcome

@@ -1,10 +1,11 @@
-"""Output directories (cdktf.out, reports): replaced whole, and only when groupfolders wrote them.
+"""Output directories (cdktf.out, reports): rewritten only when groupfolders wrote them.
 
 A directory is ours when it is empty or carries MARKER, the list of every file written into it
-with its SHA-256, and holds nothing else: no other file, and no listed file changed since. The new
-content is built in a sibling staging directory, marked, and swapped in with two renames, so a
-failed or interrupted run leaves the previous output where it was. A run killed between the two
-renames leaves the previous output at `.NAME.old`; the next run puts it back before it starts.
+with its SHA-256, and holds nothing else but Terraform's working files in `stacks/<env>/`
+(TERRAFORM), which every run keeps in place. The new output is built in a sibling staging
+directory, so a failed or interrupted run leaves the previous output as it was; then it is
+committed file by file under a second marker, NEXT (see `_commit`): a run killed during that
+short commit leaves files that one of the two markers lists, and the next run completes it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MARKER = ".groupfolders-output"
+NEXT = f"{MARKER}.next"
+# What Terraform creates in a stack's directory (`cdktf deploy`, `terraform -chdir=... init/apply`):
+# its data directory, dependency lock file, local state (default name, ours `terraform.<env>.tfstate`,
+# backups, the timestamped backups of `terraform state` commands, the lock info), the workspace
+# states of the local backend, and saved plans. Kept in place by every run, never listed as ours.
+TERRAFORM = re.compile(
+    r"stacks/[^/]+/("
+    r"\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate\.d"
+    r"|[^/]+\.tfstate|[^/]+\.tfstate(\.[0-9]+)?\.backup|\.[^/]+\.tfstate\.lock\.info"
+    r"|[^/]+\.tfplan)"
+)
 PROJECT = Path(__file__).resolve().parents[1]
 FIX_FOREIGN = "move it away or name another directory"
 
@@ -42,16 +57,13 @@ def check(directory: Path, environments: Path | None = None) -> Path:
     _refuse_protected(target, environments)
     _refuse_unusable(target)
     _refuse_foreign(target)
-    retired = _retired(target)
-    if retired.is_symlink() or (retired.exists() and not retired.is_dir()) or _first_foreign(retired):
-        raise OutputDirError(f"{retired} is in the way and groupfolders did not write it: move it away")
     return target
 
 
 def replace(directory: Path, write: Callable[[Path], None]) -> None:
-    """`directory` becomes exactly what `write` puts into the (empty) directory it is given."""
+    """`directory` becomes what `write` puts into the (empty) directory it is given, beside
+    Terraform's working files, which stay where they are."""
     target = check(directory)
-    _restore(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -60,11 +72,18 @@ def replace(directory: Path, write: Callable[[Path], None]) -> None:
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the output is not secret
         write(staging)
-        _mark(staging)
+        files = _staged(staging)
         check(directory)  # again: nothing foreign may have arrived while we were writing
-        _swap(target, staging)
+        _commit(target, staging, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def terraform_files(directory: Path) -> list[str]:
+    """Terraform's working files and directories in `directory` (relative, sorted): kept by every run."""
+    if not directory.is_dir():
+        return []
+    return [name for name in _entries(directory) if _terraforms(name)]
 
 
 def _refuse_protected(target: Path, environments: Path | None) -> None:
@@ -80,7 +99,7 @@ def _refuse_protected(target: Path, environments: Path | None) -> None:
         if target == resolved or target in resolved.parents:
             relation = "is" if target == resolved else "holds"
             raise OutputDirError(
-                f"{target} {relation} {name}: groupfolders replaces its output directory whole, "
+                f"{target} {relation} {name}: groupfolders rewrites its output directory, "
                 "so name a directory of its own"
             )
 
@@ -107,44 +126,78 @@ def _refuse_foreign(target: Path) -> None:
 
 
 def _first_foreign(directory: Path) -> tuple[str, bool] | None:
-    """The first entry that groupfolders did not write, and whether it is a written file changed."""
+    """The first entry that groupfolders did not write, and whether it is a written file changed.
+
+    A directory without a marker is ours only when empty. With one, every entry is a listed file
+    whose content either marker allows, Terraform's (see TERRAFORM), or a real directory above one.
+    """
     if not directory.is_dir():
         return None
-    written = _written(directory)
-    if written is None:
-        return MARKER, False
-    parents = {str(parent) for name in written for parent in Path(name).parents}
-    for name in _entries(directory):
+    listed = _listed(directory)
+    if isinstance(listed, str):
+        return listed, False
+    entries = list(_entries(directory))
+    if listed is None:
+        return (entries[0], False) if entries else None
+    kept = [name for name in entries if _terraforms(name)]
+    parents = {str(parent) for name in [*listed, *kept] for parent in Path(name).parents}
+    for name in entries:
         path = directory / name
-        if name in written:
-            if path.is_symlink() or not path.is_file() or _digest(path) != written[name]:
+        if name in kept:
+            continue
+        if name in listed:
+            if path.is_symlink() or not path.is_file() or _digest(path) not in listed[name]:
                 return name, True
         elif name not in parents or path.is_symlink() or not path.is_dir():
             return name, False
     return None
 
 
+def _terraforms(name: str) -> bool:
+    return TERRAFORM.fullmatch(name) is not None
+
+
 def _entries(directory: Path, under: str = "") -> Iterator[str]:
-    """Every path below `directory` (relative, sorted, depth first); MARKER at the top is skipped."""
+    """Every path below `directory` (relative, sorted, depth first); the markers at the top are
+    skipped, and so is what lies inside Terraform's directories."""
     for entry in sorted(os.scandir(directory / under), key=lambda entry: entry.name):
         name = f"{under}{entry.name}"
-        if name == MARKER:
+        if name in (MARKER, NEXT):
             continue
         yield name
-        if entry.is_dir(follow_symlinks=False):
+        if entry.is_dir(follow_symlinks=False) and not _terraforms(name):
             yield from _entries(directory, f"{name}/")
 
 
-def _written(directory: Path) -> dict[str, str] | None:
-    """What MARKER lists (path → SHA-256); {} for no marker; None when the marker is not ours."""
-    marker = directory / MARKER
-    if not marker.exists() and not marker.is_symlink():
-        return {}
+def _listed(directory: Path) -> dict[str, set[str]] | str | None:
+    """Each file the markers list → the SHA-256 values they allow; None without a marker; or the
+    name of a marker that is not ours.
+
+    MARKER lists the output in place; NEXT, while a run moves its output in, the output to come.
+    A run killed in between leaves both, and each file matches one of them.
+    """
+    markers = [
+        name for name in (MARKER, NEXT) if (directory / name).exists() or (directory / name).is_symlink()
+    ]
+    if not markers:
+        return None
+    listed: dict[str, set[str]] = {}
+    for marker in markers:
+        files = _read_marker(directory / marker)
+        if files is None:
+            return marker
+        for name, digest in files.items():
+            listed.setdefault(name, set()).add(digest)
+    return listed
+
+
+def _read_marker(path: Path) -> dict[str, str] | None:
+    """What a marker lists (path → SHA-256); None when it is not ours."""
     try:
-        files = json.loads(marker.read_text())["files"]
+        files = json.loads(path.read_text())["files"]
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    if marker.is_symlink() or not isinstance(files, dict):
+    if path.is_symlink() or not isinstance(files, dict):
         return None
     if not all(isinstance(name, str) and isinstance(digest, str) for name, digest in files.items()):
         return None
@@ -155,54 +208,91 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _mark(staging: Path) -> None:
-    files = {name: _digest(staging / name) for name in _entries(staging) if (staging / name).is_file()}
-    content = {"written_by": "groupfolders", "files": files}
-    (staging / MARKER).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+def _staged(staging: Path) -> dict[str, str]:
+    """What `write` produced (path → SHA-256); never a name Terraform owns, which we would overwrite."""
+    names = list(_entries(staging))
+    taken = next((name for name in names if _terraforms(name)), None)
+    if taken is not None:
+        raise OutputDirError(f"the output would overwrite {taken}, which belongs to Terraform: report a bug")
+    return {name: _digest(staging / name) for name in names if (staging / name).is_file()}
 
 
-def _retired(target: Path) -> Path:
-    return target.with_name(f".{target.name}.old")
+def _commit(target: Path, staging: Path, files: dict[str, str]) -> None:
+    """Move the staged output into `target` file by file, beside what Terraform keeps there.
 
-
-def _restore(target: Path) -> None:
-    """Settle what a run killed during the swap left: the previous output back, or the older one gone."""
-    retired = _retired(target)
-    if not retired.exists():
-        return
-    if target.exists():
-        _delete(retired)
-    else:
-        retired.rename(target)
-
-
-def _swap(target: Path, staging: Path) -> None:
-    retired = _retired(target)
-    had_output = target.exists()
-    if had_output:
-        target.rename(retired)
-    try:
-        staging.rename(target)
-    except OSError:
-        if had_output:
-            retired.rename(target)
-        raise
-    if had_output:
-        _delete(retired)
-
-
-def _delete(directory: Path) -> None:
-    """Delete what MARKER lists, then the directories left empty, the marker last.
-
-    Never a recursive delete: a file that is not listed makes `rmdir` fail instead of vanishing.
-    A run killed half way leaves the marker, so the rest is still recognised as ours.
+    NEXT is in place before the first file moves and replaces MARKER after the last, so a run
+    killed in between leaves only files that one of the two markers lists; the next run settles
+    that first. Ctrl-C and SIGTERM wait until the commit is done.
     """
-    written = _written(directory) or {}
-    for name in written:
-        (directory / name).unlink(missing_ok=True)
-    emptied = {parent for name in written for parent in Path(name).parents if parent != Path()}
-    for parent in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
-        if (directory / parent).exists():
-            (directory / parent).rmdir()
-    (directory / MARKER).unlink(missing_ok=True)
-    directory.rmdir()
+    with _signals_held():
+        target.mkdir(exist_ok=True)
+        _settle(target, staging)
+        previous = _read_marker(target / MARKER) or {}
+        _put_marker(files, staging / NEXT, target / NEXT)
+        gone = sorted(set(previous) - set(files))
+        for name in gone:
+            _unlink_unchanged(target / name, previous[name])
+        _remove_emptied(target, gone)
+        for name in sorted(files):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target / name)
+        os.replace(target / NEXT, target / MARKER)
+
+
+def _settle(target: Path, staging: Path) -> None:
+    """After a killed commit: MARKER lists every file either marker allows as it is now; NEXT goes."""
+    if not (target / NEXT).exists():
+        return
+    listed = _listed(target)
+    assert isinstance(listed, dict), "check() refuses a marker that is not ours"
+    present = {
+        name: digest
+        for name, digests in listed.items()
+        if (target / name).is_file()
+        and not (target / name).is_symlink()
+        and (digest := _digest(target / name)) in digests
+    }
+    _put_marker(present, staging / MARKER, target / MARKER)
+    _remove_emptied(target, sorted(set(listed) - set(present)))  # made for files that never came
+    (target / NEXT).unlink()
+
+
+def _put_marker(files: dict[str, str], scratch: Path, marker: Path) -> None:
+    """Write a marker whole or not at all: beside the output first, then one rename."""
+    content = {"written_by": "groupfolders", "files": files}
+    scratch.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+    os.replace(scratch, marker)
+
+
+def _unlink_unchanged(path: Path, digest: str) -> None:
+    """Delete a file we wrote only while it still holds what we wrote: a changed one stays, unlisted."""
+    if path.is_file() and not path.is_symlink() and _digest(path) == digest:
+        path.unlink()
+
+
+def _remove_emptied(target: Path, gone: list[str]) -> None:
+    """The directories of deleted files that are now empty; one that still holds anything stays."""
+    parents = {parent for name in gone for parent in Path(name).parents if parent != Path()}
+    for parent in sorted(parents, key=lambda path: len(path.parts), reverse=True):
+        path = target / parent
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM take effect after the block, not in the middle of it (SIGKILL cannot wait).
+
+    Python handlers, not a signal mask: a mask holds one thread, and the jsii kernel's threads would
+    still take the signal. So the commit runs in the main thread.
+    """
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, _: arrived.append(number)) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in arrived:
+            signal.raise_signal(number)

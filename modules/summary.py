@@ -8,6 +8,7 @@ from pathlib import Path
 
 from modules import naming
 from modules.config.model import Environment
+from modules.output_dir import terraform_files
 
 
 def stack_file(outdir: Path, environment: str) -> Path:
@@ -30,4 +31,20 @@ def synth_summary(environments: Sequence[Environment], outdir: Path) -> str:
         for group in environment.groups_by_name:
             folders, role = ", ".join(group.folders), naming.group_role_name(environment, group)
             lines.append(f"  {group.name:<16} {group.access:<18} {role:<40} {folders}")
+    lines.extend(_kept_stacks(environments, outdir))
     return "\n".join(lines)
+
+
+def _kept_stacks(environments: Sequence[Environment], outdir: Path) -> list[str]:
+    """Stacks not synthesized this time whose directory still holds Terraform's files (state)."""
+    synthesized = {environment.name for environment in environments}
+    kept: dict[str, list[str]] = {}
+    for name in terraform_files(outdir):
+        _, stack, file = name.split("/")
+        if stack not in synthesized:
+            kept.setdefault(stack, []).append(file)
+    return [
+        f"{stack}: not synthesized, no cdk.tf.json; {outdir / 'stacks' / stack} keeps Terraform's "
+        f"{', '.join(files)}"
+        for stack, files in kept.items()
+    ]

@@ -1,4 +1,4 @@
-"""Validated environments → cdktf.out, written whole or not at all."""
+"""Validated environments → cdktf.out: the previous output stays until the new one is complete."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from modules.stack import GroupFoldersStack
 
 
 def synthesize(environments: Sequence[Environment], outdir: Path) -> None:
-    """`outdir` becomes exactly the stacks asked for and cdktf's manifest, or stays as it was.
+    """`outdir` holds exactly the stacks asked for and cdktf's manifest, or stays as it was;
+    Terraform's working files in `stacks/<env>/` stay in place either way.
 
     It must be absent, empty or groupfolders' own earlier output (see modules/output_dir.py).
     """

@@ -1,5 +1,6 @@
 """The output directory at the command line: refusals exit 2 in one line before anything is
-synthesized, and a synth killed or interrupted in the middle leaves the previous output intact."""
+synthesized, Terraform's working files survive every synth (the `cdktf deploy` flow), and a synth
+killed or interrupted in the middle leaves the previous output intact."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from modules.cli import main
 from modules.output_dir import MARKER
 from tests.conftest import PROJECT, tree
 
-OWN = "groupfolders replaces its output directory whole, so name a directory of its own"
+OWN = "groupfolders rewrites its output directory, so name a directory of its own"
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, list[str]]:
@@ -58,19 +59,77 @@ def test_an_empty_cdktf_outdir_is_an_error_not_the_working_directory(capsys, mon
 def test_outdir_refuses_a_directory_holding_a_file_it_did_not_write(capsys, tmp_path: Path, example_out):
     outdir = tmp_path / "out"
     shutil.copytree(example_out, outdir)
-    (outdir / "stacks" / "dev" / "terraform.dev.tfstate").write_text('{"serial": 7}')
+    (outdir / "stacks" / "dev" / "main.tf").write_text("# mine")
     before = tree(outdir)
     assert run(capsys, "synth", "--outdir", str(outdir), "--env", "dev") == (
         2,
         [
-            f"error: {outdir} holds stacks/dev/terraform.dev.tfstate, which groupfolders did not write: "
+            f"error: {outdir} holds stacks/dev/main.tf, which groupfolders did not write: "
             "move it away or name another directory"
         ],
     )
     assert tree(outdir) == before
-    (outdir / "stacks" / "dev" / "terraform.dev.tfstate").unlink()
+    (outdir / "stacks" / "dev" / "main.tf").unlink()
     assert run(capsys, "synth", "--outdir", str(outdir), "--env", "dev") == (0, [])
     assert sorted(tree(outdir)) == [MARKER, "manifest.json", "stacks/dev/cdk.tf.json"]
+
+
+# What `cdktf deploy <env>` / `terraform -chdir=cdktf.out/stacks/<env> init && apply` leave behind.
+TERRAFORM_FILES = {
+    "stacks/{env}/.terraform/providers/registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64/x": "provider",
+    "stacks/{env}/.terraform.lock.hcl": 'provider "registry.terraform.io/hashicorp/aws" {}',
+    "stacks/{env}/terraform.{env}.tfstate": '{"serial": 7}',
+    "stacks/{env}/terraform.{env}.tfstate.backup": '{"serial": 6}',
+}
+
+
+def deployed(outdir: Path, *environments: str) -> dict[str, bytes]:
+    """Fake what Terraform writes into each environment's stack directory; returns those files."""
+    files = {}
+    for environment in environments:
+        for pattern, text in TERRAFORM_FILES.items():
+            name = pattern.format(env=environment)
+            (outdir / name).parent.mkdir(parents=True, exist_ok=True)
+            (outdir / name).write_text(text)
+            files[name] = text.encode()
+    return files
+
+
+def test_cdktf_synth_twice_with_terraform_init_in_between_keeps_terraform_files(tmp_path: Path):
+    outdir = tmp_path / "cdktf.out"
+    environment = {**os.environ, "CDKTF_OUTDIR": str(outdir)}  # what `cdktf synth` / `deploy` run
+
+    def synth() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "main.py", "synth", "--quiet"]
+        return subprocess.run(
+            command, cwd=PROJECT, env=environment, capture_output=True, text=True, check=False
+        )
+
+    first = synth()
+    assert (first.returncode, first.stderr) == (0, "")
+    ours = tree(outdir)
+    kept = deployed(outdir, "dev", "prod")
+    second = synth()
+    assert (second.returncode, second.stderr, second.stdout) == (0, "", first.stdout)
+    assert tree(outdir) == {**ours, **kept}, "the same output, and Terraform's files byte-identical"
+
+
+def test_a_stack_not_synthesized_loses_its_stack_and_keeps_its_state(capsys, tmp_path: Path, example_out):
+    outdir = tmp_path / "out"
+    shutil.copytree(example_out, outdir)
+    kept = deployed(outdir, "dev", "prod")
+    assert main(["synth", "--quiet", "--outdir", str(outdir), "--env", "dev"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"prod: not synthesized, no cdk.tf.json; {outdir / 'stacks' / 'prod'} keeps Terraform's "
+        ".terraform, .terraform.lock.hcl, terraform.prod.tfstate, terraform.prod.tfstate.backup"
+    )
+    assert sorted(tree(outdir)) == sorted([MARKER, "manifest.json", "stacks/dev/cdk.tf.json", *kept]), (
+        "staging and union had no Terraform files: gone whole"
+    )
+    assert {name: (outdir / name).read_bytes() for name in kept} == kept
+    assert main(["synth", "--quiet", "--outdir", str(outdir), "--env", "dev", "--env", "prod"]) == 0
+    assert "not synthesized" not in capsys.readouterr().out
+    assert (outdir / "stacks" / "prod" / "cdk.tf.json").is_file()
 
 
 def test_check_refuses_a_report_directory_it_did_not_write_before_synthesizing(capsys, tmp_path: Path):
@@ -109,7 +168,7 @@ def test_an_unwritable_parent_exits_2_in_one_line(capsys, tmp_path: Path, monkey
 def staging_appears(parent: Path, process: subprocess.Popen[str]) -> None:
     """Wait until the synth has started writing beside the output (a hang guard, not a timing test)."""
     deadline = time.monotonic() + 600
-    while not [p for p in parent.iterdir() if p.name.startswith(".out.") and p.name != ".out.old"]:
+    while not [p for p in parent.iterdir() if p.name.startswith(".out.")]:
         assert process.poll() is None, f"synth ended before it was stopped: {process.communicate()}"
         assert time.monotonic() < deadline, "synth never started writing"
         time.sleep(0.01)
@@ -119,7 +178,7 @@ def staging_appears(parent: Path, process: subprocess.Popen[str]) -> None:
     "stopped",
     [
         (signal.SIGKILL, -signal.SIGKILL, ""),
-        (signal.SIGINT, 130, "interrupted: the output directories are as they were\n"),  # Ctrl-C
+        (signal.SIGINT, 130, "interrupted: no output directory was left half-written\n"),  # Ctrl-C
     ],
 )
 def test_a_synth_stopped_in_the_middle_leaves_the_previous_output_intact(

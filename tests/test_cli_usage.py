@@ -131,7 +131,7 @@ def test_pyproject_dependencies_are_the_pinned_runtime_requirements():
     }
     dependencies = [normalized(d) for d in pyproject["project"]["dependencies"]]
     assert [d for d in dependencies if d not in runtime] == []
-    assert pyproject["project"]["scripts"] == {"groupfolders": "modules.cli:main"}
+    assert pyproject["project"]["scripts"] == {"groupfolders": "modules.cli:run"}
     dev = (PROJECT / "requirements-dev.txt").read_text().splitlines()
     assert "-r requirements.txt" in dev
     assert [line for line in dev if normalized(line) in runtime] == [], "a runtime pin repeated"

@@ -1,22 +1,25 @@
-"""Output directories are replaced whole, and only when groupfolders wrote them: each refusal
-with its exact message, beside the case that is accepted."""
+"""Output directories are rewritten only when groupfolders wrote them, and Terraform's working files
+in them are kept in place: each refusal with its exact message, beside the case that is accepted;
+a commit killed after any number of renames is completed by the next run."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from modules import output_dir
-from modules.output_dir import MARKER, OutputDirError, check, chosen, replace
+from modules.output_dir import MARKER, NEXT, OutputDirError, check, chosen, replace, terraform_files
 from modules.scan import ScanResult, write_check_reports
 from tests.conftest import PROJECT, tree
 
 FOREIGN = "move it away or name another directory"
-OWN = "groupfolders replaces its output directory whole, so name a directory of its own"
+OWN = "groupfolders rewrites its output directory, so name a directory of its own"
 
 
 def writer(files: dict[str, str]) -> Callable[[Path], None]:
@@ -34,6 +37,36 @@ def ours(tmp_path: Path) -> Path:
     """An earlier output of ours: manifest.json and stacks/dev/cdk.tf.json, with the marker."""
     replace(tmp_path / "out", writer({"manifest.json": "{}", "stacks/dev/cdk.tf.json": "dev"}))
     return tmp_path / "out"
+
+
+# What `terraform init/plan/apply` (and `cdktf deploy dev`) leave in a stack's directory.
+TERRAFORM_FILES = {
+    "stacks/dev/.terraform/providers/registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64/x": "provider",
+    "stacks/dev/.terraform/terraform.tfstate": '{"backend": {"type": "local"}}',
+    "stacks/dev/.terraform.lock.hcl": "provider hashicorp/aws",
+    "stacks/dev/terraform.dev.tfstate": '{"serial": 7}',
+    "stacks/dev/terraform.dev.tfstate.backup": '{"serial": 6}',
+    "stacks/dev/terraform.dev.tfstate.1700000000.backup": '{"serial": 5}',
+    "stacks/dev/.terraform.dev.tfstate.lock.info": '{"ID": "x"}',
+    "stacks/dev/terraform.tfstate": "{}",
+    "stacks/dev/terraform.tfstate.d/staging/terraform.tfstate": "{}",
+    "stacks/dev/plan.tfplan": "plan",
+}
+TERRAFORM_NAMES = [
+    "stacks/dev/.terraform",
+    "stacks/dev/.terraform.dev.tfstate.lock.info",
+    "stacks/dev/.terraform.lock.hcl",
+    "stacks/dev/plan.tfplan",
+    "stacks/dev/terraform.dev.tfstate",
+    "stacks/dev/terraform.dev.tfstate.1700000000.backup",
+    "stacks/dev/terraform.dev.tfstate.backup",
+    "stacks/dev/terraform.tfstate",
+    "stacks/dev/terraform.tfstate.d",
+]
+
+
+def add(directory: Path, files: dict[str, str]) -> None:
+    writer(files)(directory)
 
 
 def refusal(directory: Path, environments: Path | None = None) -> str:
@@ -76,7 +109,7 @@ def test_a_new_directory_gets_what_was_written_and_a_marker_listing_it(tmp_path:
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["out"], "no staging left beside"
 
 
-def test_our_own_output_is_replaced_whole(ours: Path):
+def test_our_own_output_is_replaced_by_the_new_one(ours: Path):
     replace(ours, writer({"manifest.json": "[]", "stacks/prod/cdk.tf.json": "prod"}))
     assert sorted(tree(ours)) == [MARKER, "manifest.json", "stacks/prod/cdk.tf.json"]
     assert sorted(p.name for p in ours.parent.iterdir()) == ["out"]
@@ -111,23 +144,100 @@ def test_a_directory_with_a_file_we_did_not_write_is_refused_and_kept(tmp_path: 
 @pytest.mark.parametrize(
     ("added", "name"),
     [
-        ("stacks/dev/terraform.dev.tfstate", "stacks/dev/terraform.dev.tfstate"),
-        ("stacks/dev/.terraform/providers/x", "stacks/dev/.terraform"),
+        ("stacks/dev/notes.txt", "stacks/dev/notes.txt"),
+        ("stacks/dev/main.tf", "stacks/dev/main.tf"),
         ("stacks/prod/", "stacks/prod"),
+        ("terraform.tfstate", "terraform.tfstate"),  # Terraform's only in a stack's directory
+        ("stacks/.terraform/x", "stacks/.terraform"),
+        ("stacks/dev/state/dev.tfstate", "stacks/dev/state"),  # and only directly in it
+        ("stacks/dev/tfstate", "stacks/dev/tfstate"),
     ],
 )
-def test_our_output_with_anything_added_is_refused_and_kept(ours: Path, added: str, name: str):
+def test_our_output_with_anything_else_added_is_refused_and_kept(ours: Path, added: str, name: str):
     path = ours / added
     if added.endswith("/"):
         path.mkdir()
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("state")
+        add(ours, {added: "mine"})
     before = tree(ours)
     assert refusal(ours) == f"{ours} holds {name}, which groupfolders did not write: {FOREIGN}"
     with pytest.raises(OutputDirError):
         replace(ours, writer({"manifest.json": "{}"}))
     assert tree(ours) == before
+
+
+# --- Terraform's working files
+
+
+def test_terraform_files_in_a_stack_survive_a_new_output_byte_identical(ours: Path, tmp_path: Path):
+    add(ours, TERRAFORM_FILES)
+    (ours / "stacks/dev/.terraform/modules").symlink_to(tmp_path)  # never followed
+    assert check(ours) == ours
+    assert terraform_files(ours) == TERRAFORM_NAMES
+    replace(
+        ours, writer({"manifest.json": "[]", "stacks/dev/cdk.tf.json": "dev 2", "stacks/dev/assets/a": "a"})
+    )
+    assert tree(ours) == {
+        **{name: text.encode() for name, text in TERRAFORM_FILES.items()},
+        MARKER: (ours / MARKER).read_bytes(),
+        "manifest.json": b"[]",
+        "stacks/dev/cdk.tf.json": b"dev 2",
+        "stacks/dev/assets/a": b"a",
+    }
+    assert (ours / "stacks/dev/.terraform/modules").readlink() == tmp_path
+    assert sorted(json.loads((ours / MARKER).read_text())["files"]) == [
+        "manifest.json",
+        "stacks/dev/assets/a",
+        "stacks/dev/cdk.tf.json",
+    ], "Terraform's files are never listed as ours"
+    assert sorted(p.name for p in ours.parent.iterdir()) == ["out"]
+
+
+def test_terraform_files_do_not_make_a_directory_without_our_marker_ours(tmp_path: Path):
+    out = tmp_path / "out"
+    add(out, {"stacks/dev/.terraform/x": "provider"})
+    assert refusal(out) == f"{out} holds stacks, which groupfolders did not write: {FOREIGN}"
+    add(out, {MARKER: '{"files": {}}'})
+    assert check(out) == out
+
+
+def test_a_stack_no_longer_written_keeps_its_state_and_loses_its_stack(ours: Path):
+    add(ours, {"stacks/dev/terraform.dev.tfstate": '{"serial": 7}', "stacks/dev/.terraform/x": "provider"})
+    replace(ours, writer({"manifest.json": "[]", "stacks/prod/cdk.tf.json": "prod"}))
+    assert sorted(tree(ours)) == [
+        MARKER,
+        "manifest.json",
+        "stacks/dev/.terraform/x",
+        "stacks/dev/terraform.dev.tfstate",
+        "stacks/prod/cdk.tf.json",
+    ]
+    assert (ours / "stacks/dev/terraform.dev.tfstate").read_text() == '{"serial": 7}'
+    replace(ours, writer({"manifest.json": "[]"}))  # a directory holding only state is still ours
+    assert sorted(tree(ours)) == [
+        MARKER,
+        "manifest.json",
+        "stacks/dev/.terraform/x",
+        "stacks/dev/terraform.dev.tfstate",
+    ]
+
+
+def test_a_stack_no_longer_written_without_terraform_files_is_removed(ours: Path):
+    replace(ours, writer({"manifest.json": "[]", "stacks/prod/cdk.tf.json": "prod"}))
+    assert sorted(p.name for p in (ours / "stacks").iterdir()) == ["prod"]
+
+
+def test_an_output_that_would_overwrite_a_terraform_file_is_refused(ours: Path):
+    add(ours, {"stacks/dev/.terraform.lock.hcl": "lock"})
+    before = tree(ours)
+    with pytest.raises(
+        OutputDirError,
+        match=r"^the output would overwrite stacks/dev/\.terraform\.lock\.hcl, which belongs to Terraform: "
+        r"report a bug$",
+    ):
+        replace(ours, writer({"stacks/dev/.terraform.lock.hcl": "ours"}))
+    assert tree(ours) == before
+    replace(ours, writer({"stacks/dev/terraform.lock.hcl": "ours"}))  # not a name Terraform uses
+    assert (ours / "stacks/dev/.terraform.lock.hcl").read_text() == "lock"
 
 
 def test_a_file_of_ours_changed_by_hand_is_refused(ours: Path):
@@ -144,10 +254,11 @@ def test_a_file_of_ours_changed_by_hand_is_refused(ours: Path):
     )
 
 
+@pytest.mark.parametrize("name", [MARKER, NEXT])
 @pytest.mark.parametrize("marker", ["not json", '{"files": ["manifest.json"]}', '{"files": {"a": 1}}', "{}"])
-def test_a_marker_we_did_not_write_proves_nothing(ours: Path, marker: str):
-    (ours / MARKER).write_text(marker)
-    assert refusal(ours) == f"{ours} holds {MARKER}, which groupfolders did not write: {FOREIGN}"
+def test_a_marker_we_did_not_write_proves_nothing(ours: Path, name: str, marker: str):
+    (ours / name).write_text(marker)
+    assert refusal(ours) == f"{ours} holds {name}, which groupfolders did not write: {FOREIGN}"
 
 
 def test_a_marker_alone_that_is_not_ours_is_kept(tmp_path: Path):
@@ -243,7 +354,7 @@ def test_a_failed_write_leaves_the_previous_output_byte_identical(ours: Path):
     assert sorted(p.name for p in ours.parent.iterdir()) == ["out"]
 
 
-def test_a_file_that_arrives_while_writing_stops_the_swap(ours: Path):
+def test_a_file_that_arrives_while_writing_stops_the_commit(ours: Path):
     def meanwhile(staging: Path) -> None:
         (staging / "manifest.json").write_text("new")
         (ours / "terraform.tfstate").write_text("state")
@@ -254,32 +365,102 @@ def test_a_file_that_arrives_while_writing_stops_the_swap(ours: Path):
     assert (ours / "manifest.json").read_text() == "{}"
 
 
-def test_a_run_killed_between_the_renames_gets_its_output_back(ours: Path):
-    before = tree(ours)
-    ours.rename(ours.with_name(".out.old"))  # what a kill after the first rename leaves
-    with pytest.raises(RuntimeError):
-        replace(ours, lambda staging: (_ for _ in ()).throw(RuntimeError("killed again")))
-    assert tree(ours) == before
-    assert sorted(p.name for p in ours.parent.iterdir()) == ["out"]
+class Killed(BaseException):
+    """What SIGKILL does to the commit, minus the staging directory it would leave behind."""
 
 
-def test_a_run_killed_before_deleting_the_old_output_is_finished(ours: Path, tmp_path: Path):
-    replace(
-        tmp_path / ".out.old", writer({"manifest.json": "older"})
-    )  # what a kill after the second rename leaves
-    replace(ours, writer({"manifest.json": "newest"}))
-    assert (ours / "manifest.json").read_text() == "newest"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+def killed_after(renames: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.replace succeeds `renames` times, then the run dies."""
+    done = [0]
+    rename = os.replace
+
+    def replace_or_die(source: Path, destination: Path) -> None:
+        if done[0] == renames:
+            raise Killed
+        done[0] += 1
+        rename(source, destination)
+
+    monkeypatch.setattr(output_dir.os, "replace", replace_or_die)
 
 
-def test_an_old_directory_we_did_not_write_is_in_the_way_and_kept(ours: Path, tmp_path: Path):
-    (tmp_path / ".out.old").mkdir()
-    (tmp_path / ".out.old" / "notes.txt").write_text("mine")
-    assert (
-        refusal(ours)
-        == f"{tmp_path / '.out.old'} is in the way and groupfolders did not write it: move it away"
-    )
-    assert tree(tmp_path / ".out.old") == {"notes.txt": b"mine"}
+OLD = {"manifest.json": "old", "stacks/dev/cdk.tf.json": "dev 1", "stacks/gone/cdk.tf.json": "gone"}
+NEW = {"manifest.json": "new", "stacks/dev/cdk.tf.json": "dev 2", "stacks/prod/cdk.tf.json": "prod"}
+LAST = {"manifest.json": "last", "stacks/dev/cdk.tf.json": "dev 3", "stacks/prod/cdk.tf.json": "prod 3"}
+STATE = {"stacks/dev/terraform.dev.tfstate": "dev state", "stacks/gone/terraform.gone.tfstate": "gone state"}
+
+
+@pytest.mark.parametrize("second", [None, 0, 1, 2, 3, 4])
+@pytest.mark.parametrize("first", [0, 1, 2, 3, 4])  # NEXT, three files, MARKER
+def test_a_commit_killed_after_any_rename_is_completed_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: int, second: int | None
+):
+    out = tmp_path / "out"
+    replace(out, writer(OLD))
+    add(out, STATE)
+    with monkeypatch.context() as patch:
+        killed_after(first, patch)
+        with pytest.raises(Killed):
+            replace(out, writer(NEW))
+    assert check(out) == out, "what a killed commit leaves is ours"
+    if second is not None:  # killed again, while settling (0) or committing
+        with monkeypatch.context() as patch:
+            killed_after(second, patch)
+            with pytest.raises(Killed):
+                replace(out, writer(LAST))
+        assert check(out) == out
+    replace(out, writer(LAST))
+    assert tree(out) == {
+        MARKER: (out / MARKER).read_bytes(),
+        **{name: text.encode() for name, text in {**LAST, **STATE}.items()},
+    }
+    assert json.loads((out / MARKER).read_text())["files"].keys() == LAST.keys()
+
+
+def test_a_commit_killed_in_the_middle_leaves_files_of_either_output_and_both_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "out"
+    replace(out, writer(OLD))
+    add(out, STATE)
+    killed_after(2, monkeypatch)  # NEXT and manifest.json
+    with pytest.raises(Killed):
+        replace(out, writer(NEW))
+    assert tree(out) == {
+        MARKER: (out / MARKER).read_bytes(),
+        NEXT: (out / NEXT).read_bytes(),
+        "manifest.json": b"new",
+        "stacks/dev/cdk.tf.json": b"dev 1",
+        **{name: text.encode() for name, text in STATE.items()},
+    }, "gone/cdk.tf.json is deleted before the new files move in; its state stays"
+    assert json.loads((out / NEXT).read_text())["files"].keys() == NEW.keys()
+
+
+def test_a_first_output_killed_in_the_middle_is_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    killed_after(1, monkeypatch)  # only NEXT
+    with pytest.raises(Killed):
+        replace(tmp_path / "out", writer(NEW))
+    assert sorted(tree(tmp_path / "out")) == [NEXT]
+    assert check(tmp_path / "out") == tmp_path / "out"
+
+
+def test_ctrl_c_during_the_commit_waits_until_it_is_complete(ours: Path, monkeypatch: pytest.MonkeyPatch):
+    rename = os.replace
+
+    def interrupted(source: Path, destination: Path) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # held until the commit is done
+        rename(source, destination)
+
+    monkeypatch.setattr(output_dir.os, "replace", interrupted)
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)  # as the jsii kernel's: the signal may land there
+    other.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            replace(ours, writer(NEW))
+    finally:
+        done.set()
+        other.join()
+    assert tree(ours) == {MARKER: (ours / MARKER).read_bytes(), **{n: t.encode() for n, t in NEW.items()}}
 
 
 def test_a_staging_directory_left_by_a_killed_run_is_harmless(ours: Path, tmp_path: Path):
