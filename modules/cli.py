@@ -26,9 +26,10 @@ from modules.config.model import Environment
 from modules.errors import ConfigError, Problem
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
+from modules.policies.templates import default_templates
 from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
-from modules.scan import ScanError, scan, table, verdict, write_check_reports
+from modules.scan import OWN_CHECKS, ScanError, scan, table, verdict, write_check_reports
 from modules.validation import load_valid_environments
 
 DEFAULT_ENVIRONMENTS = Path("environments")  # relative to the working directory, like every default path
@@ -86,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
             help="only this environment; repeatable (default: every environment in DIR)",
         )
         command.add_argument(
+            "--templates",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="the access levels, one <level>.json.j2 each (default: ./templates/policies when "
+            "it exists, else groupfolders' own)",
+        )
+        command.add_argument(
             "--allow-extends-outside",
             action="store_true",
             help="let `extends` read files outside the environments directory (default: refused)",
@@ -114,6 +123,14 @@ def _parser() -> argparse.ArgumentParser:
                 default=DEFAULT_ACCEPTED,
                 metavar="FILE",
                 help=f"the accepted findings, each with its reason (default: ./{DEFAULT_ACCEPTED})",
+            )
+            command.add_argument(
+                "--checks-dir",
+                type=Path,
+                default=OWN_CHECKS,
+                metavar="DIR",
+                help="checkov rules run beside checkov's own (default: groupfolders' checks/, the "
+                "CKV_GF_* rules; a directory of your own replaces them, so copy ours into it)",
             )
             command.add_argument(
                 "-v",
@@ -183,14 +200,17 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         )
         return EXIT_INVALID
     outside = getattr(arguments, "allow_extends_outside", False)
+    templates = getattr(arguments, "templates", None) or default_templates()
     try:
         with progress.step(f"validating {environments_dir}"):
-            environments = load_valid_environments(environments_dir, names, extends_outside=outside)
+            environments = load_valid_environments(
+                environments_dir, names, templates, extends_outside=outside
+            )
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
         if command == "report":
-            return _report(environments, arguments, names)
+            return _report(environments, arguments, names, templates)
         # Refused before anything slow: the accepted findings, then where the output goes.
         acceptances = load_acceptances(arguments.accepted_findings) if command == "check" else ()
         outdir = _outdir(getattr(arguments, "outdir", None))
@@ -203,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
             from modules.synth import synthesize  # noqa: PLC0415
 
-            synthesize(environments, outdir)
+            synthesize(environments, outdir, templates)
         print(synth_summary(environments, outdir))
         if report_dir is not None:
             return _check(
@@ -230,13 +250,19 @@ def _outdir(given: str | None) -> Path:
     return output_dir.chosen("CDKTF_OUTDIR", os.environ.get("CDKTF_OUTDIR", "cdktf.out"), "cdktf.out")
 
 
-def _report(environments: Sequence[Environment], arguments: argparse.Namespace, names: Sequence[str]) -> int:
-    head = [environment_access(environment) for environment in environments]
+def _report(
+    environments: Sequence[Environment], arguments: argparse.Namespace, names: Sequence[str], templates: Path
+) -> int:
+    head = [environment_access(environment, templates) for environment in environments]
     outside = arguments.allow_extends_outside
     if arguments.base_environments is not None:
-        base = base_from_directory(arguments.base_environments, names, extends_outside=outside)
+        base = base_from_directory(
+            arguments.base_environments, names, templates=templates, extends_outside=outside
+        )
     elif arguments.base_ref is not None:
-        base = base_from_git(arguments.base_ref, arguments.environments, names, extends_outside=outside)
+        base = base_from_git(
+            arguments.base_ref, arguments.environments, names, templates=templates, extends_outside=outside
+        )
     else:
         if arguments.fail_on:
             raise ConfigError([Problem("--fail-on", "", "needs a base: --base-environments or --base-ref")])
@@ -262,7 +288,8 @@ def _check(
     progress: Progress,
 ) -> int:
     with progress.step("scanning with checkov and our rules"):
-        result = scan(outdir, [environment.name for environment in environments], acceptances)
+        names = [environment.name for environment in environments]
+        result = scan(outdir, names, acceptances, arguments.checks_dir)
     passing = not result.failed
     print(
         verdict(result, arguments.accepted_findings)

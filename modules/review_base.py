@@ -28,26 +28,41 @@ class Base:
     description: str  # where its environments and templates came from, for the reader
 
 
-def base_from_directory(environments: Path, names: Sequence[str], *, extends_outside: bool = False) -> Base:
+def base_from_directory(
+    environments: Path,
+    names: Sequence[str],
+    *,
+    templates: Path = TEMPLATE_DIRECTORY,
+    extends_outside: bool = False,
+) -> Base:
+    """The base in `environments`, rendered with the `templates/policies/` beside it when there
+    is one, else with the head's `templates` (the description says which)."""
     if not environments.is_dir():
         where = display_path(environments)
         raise ConfigError([Problem(where, "", "is not a directory: the base of the diff must exist")])
     beside = environments.resolve().parent / "templates" / "policies"
-    templates = beside if beside.is_dir() else None
-    used = display_path(beside) if templates else f"this checkout's ({display_path(TEMPLATE_DIRECTORY)})"
-    description = f"base: environments {display_path(environments)}, templates {used}"
-    return Base(_accesses(environments, names, templates, extends_outside), description)
+    used = beside if beside.is_dir() else templates
+    shown = display_path(beside) if beside.is_dir() else f"the head's ({display_path(templates)})"
+    description = f"base: environments {display_path(environments)}, templates {shown}"
+    return Base(_accesses(environments, names, used, extends_outside), description)
 
 
 def base_from_git(
-    ref: str, environments: Path, names: Sequence[str], *, extends_outside: bool = False
+    ref: str,
+    environments: Path,
+    names: Sequence[str],
+    *,
+    templates: Path = TEMPLATE_DIRECTORY,
+    extends_outside: bool = False,
 ) -> Base:
+    """The base at `ref`: its environments, and its version of `templates` when they live in
+    the same repository (else the head's `templates`, and the description says so)."""
     top = Path(_git(environments, "rev-parse", "--show-toplevel").decode().strip())
     commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=ref).decode().strip()
     environments_path = environments.resolve().relative_to(top).as_posix()
     paths = [environments_path]
-    if TEMPLATE_DIRECTORY.is_relative_to(top):
-        paths.append(TEMPLATE_DIRECTORY.relative_to(top).as_posix())
+    if templates.resolve().is_relative_to(top):
+        paths.append(templates.resolve().relative_to(top).as_posix())
     present = [p for p in paths if _git(top, "ls-tree", "-d", commit, "--", p).strip()]
     if environments_path not in present:
         reason = f"does not exist at {ref}: the base of the diff must exist"
@@ -57,10 +72,10 @@ def base_from_git(
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(directory, filter="data")
         root = Path(directory)
-        templates = root / paths[1] if len(present) > 1 else None
-        used = f"{ref}:{paths[1]}" if templates else f"this checkout's ({display_path(TEMPLATE_DIRECTORY)})"
+        base_templates = root / paths[1] if len(present) > 1 else templates
+        used = f"{ref}:{paths[1]}" if len(present) > 1 else f"the head's ({display_path(templates)})"
         try:
-            accesses = _accesses(root / environments_path, names, templates, extends_outside)
+            accesses = _accesses(root / environments_path, names, base_templates, extends_outside)
         except ConfigError as error:
             raise ConfigError([_at_ref(problem, root, ref) for problem in error.problems]) from error
     return Base(accesses, f"base: environments {ref}:{environments_path}, templates {used}")

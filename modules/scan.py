@@ -60,10 +60,15 @@ def checkov_binary() -> Path:
     return path
 
 
-def scan(outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]) -> ScanResult:
-    """Run checkov once over the stacks of `environments` in `outdir`; judge each finding
-    by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
-    return judge(checkov_report(outdir / "stacks"), outdir, environments, acceptances)
+def scan(
+    outdir: Path,
+    environments: Sequence[str],
+    acceptances: Sequence[Acceptance],
+    checks: Path = OWN_CHECKS,
+) -> ScanResult:
+    """Run checkov once over the stacks of `environments` in `outdir`, with the rules in `checks`;
+    judge each finding by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
+    return judge(checkov_report(outdir / "stacks", checks), outdir, environments, acceptances)
 
 
 def judge(
@@ -101,13 +106,14 @@ def _require_results(environments: Sequence[str], results: dict[str, list]) -> N
         raise ScanError(f"checkov reported no result for: {', '.join(silent)}")
 
 
-def checkov_report(stacks: Path) -> dict[str, Any]:
-    """One checkov run, our rules included, over a directory of stacks: its terraform_json report."""
+def checkov_report(stacks: Path, checks: Path = OWN_CHECKS) -> dict[str, Any]:
+    """One checkov run, the rules in `checks` included, over a directory of stacks: its
+    terraform_json report."""
     command = [
         str(checkov_binary()),
         "--directory", str(stacks),
         "--framework", "terraform_json",
-        "--external-checks-dir", str(OWN_CHECKS),
+        "--external-checks-dir", str(checks),
         "--skip-download",
         "--output", "json",
     ]  # fmt: skip

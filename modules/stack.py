@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jsii
 from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack
 from constructs import Construct, Node
@@ -27,10 +29,11 @@ from modules.policies.references import References
 
 
 class GroupFoldersStack(TerraformStack):
-    def __init__(self, scope: Construct, environment: Environment) -> None:
+    def __init__(self, scope: Construct, environment: Environment, templates: Path | None = None) -> None:
+        """`templates`: the access levels' directory (None: groupfolders' own)."""
         self._addresses: dict[str, str] = {}
         super().__init__(scope, environment.name)
-        documents = environment_documents(environment, stack_references(environment))
+        documents = environment_documents(environment, stack_references(environment), templates)
         tags = {"app": environment.app, "environment": environment.name, **environment.tags}
         AwsProvider(self, "aws", region=environment.region, default_tags=[AwsProviderDefaultTags(tags=tags)])
         _backend(self, environment)

@@ -12,7 +12,7 @@ from modules.config.model import Environment
 from modules.stack import GroupFoldersStack
 
 
-def synthesize(environments: Sequence[Environment], outdir: Path) -> None:
+def synthesize(environments: Sequence[Environment], outdir: Path, templates: Path | None = None) -> None:
     """`outdir` holds exactly the stacks asked for and cdktf's manifest, or stays as it was;
     Terraform's working files in `stacks/<env>/` stay in place either way.
 
@@ -22,7 +22,7 @@ def synthesize(environments: Sequence[Environment], outdir: Path) -> None:
     def build(staging: Path) -> None:
         app = App(outdir=str(staging), stack_traces=False)
         for environment in environments:
-            GroupFoldersStack(app, environment)
+            GroupFoldersStack(app, environment, templates)
         app.synth()
 
     output_dir.replace(outdir, build)

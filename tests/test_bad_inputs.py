@@ -93,19 +93,23 @@ def load_all_problems(directory: Path = BAD_INPUTS) -> list[str]:
     ],
     ids=["invalid-json", "s3-wildcard-action", "wildcard-action", "python-objects", "duplicate-sid"],
 )
-def test_a_broken_template_is_a_configuration_error(tmp_path: Path, monkeypatch, capsys, template, reason):
+def test_a_broken_template_is_a_configuration_error(tmp_path: Path, capsys, template, reason):
     """A team's template (here `team.json.j2`) that is broken: exit 2, the template named, nothing written."""
     from modules import cli  # noqa: PLC0415
-    from modules.policies import templates  # noqa: PLC0415
 
-    monkeypatch.setattr(templates, "TEMPLATE_DIRECTORY", tmp_path / "policies")
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "team.json.j2").write_text(template)
     (tmp_path / "envs").mkdir()
     (tmp_path / "envs" / "t.yaml").write_text(BASE + "groups: [{name: a, access: team, precedence: 1}]\n")
     outdir = tmp_path / "out"
     assert (
-        cli.main(["synth", "--quiet", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)]) == 2
+        cli.main(
+            [
+                *("synth", "--quiet", "--environments", str(tmp_path / "envs"), "--outdir", str(outdir)),
+                *("--templates", str(tmp_path / "policies")),
+            ]
+        )
+        == 2
     )
     sep = ": " if reason.startswith("statement") else " "
     assert (

@@ -4,6 +4,7 @@ version, progress on stderr and a short passing verdict."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modules import __version__
+from modules import __version__, cli
 from modules.cli import _parser, main
 from tests.conftest import EXAMPLES, PROJECT
 
@@ -149,3 +150,60 @@ def test_pre_commit_hook_for_others_and_for_us_run_the_same_validate():
     (repo,) = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text())["repos"]
     (ours,) = repo["hooks"]
     assert (repo["repo"], ours["id"], ours["entry"]) == ("local", hook["id"], ".venv/bin/" + hook["entry"])
+
+
+# --- the repository's own access levels and checks
+
+
+def own_levels(repository: Path) -> Path:
+    """A team's templates/policies: ours without `write`, and a `read` that may also write."""
+    levels = repository / "templates" / "policies"
+    shutil.copytree(PROJECT / "templates" / "policies", levels)
+    (levels / "write.json.j2").unlink()
+    (levels / "read.json.j2").write_text((levels / "readwrite-nodelete.json.j2").read_text())
+    return levels
+
+
+def test_templates_default_to_the_working_directorys_own(tmp_path: Path, monkeypatch, capsys):
+    repository = own_repository(tmp_path)
+    own_levels(repository)
+    monkeypatch.chdir(repository)
+    assert main(["validate", "--quiet"]) == 2
+    problems = capsys.readouterr().err.splitlines()
+    assert problems[1].endswith(
+        "unknown access level 'write'; known levels: list, read, readwrite, readwrite-nodelete"
+    )
+    assert main(["validate", "--quiet", "--templates", str(PROJECT / "templates" / "policies")]) == 0
+
+
+def test_report_renders_with_the_given_templates(tmp_path: Path, monkeypatch, capsys):
+    repository = own_repository(tmp_path)
+    levels = own_levels(tmp_path / "elsewhere")
+    environments = repository / "environments"
+    groups = environments / "_groups.yaml"
+    groups.write_text(
+        groups.read_text()
+        .replace("access: readwrite\n", "access: read\n")
+        .replace("access: readwrite-nodelete", "access: read")
+        .replace("access: write", "access: list")
+    )
+    monkeypatch.chdir(repository)
+    assert main(["report", "--templates", str(levels), "--format", "json"]) == 0
+    (dev,) = json.loads(capsys.readouterr().out)
+    analysts = next(role for role in dev["roles"] if role["group"] == "analysts")
+    assert analysts["folders"][0]["capabilities"] == ["list", "read", "write"]
+
+
+def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monkeypatch):
+    seen = {}
+
+    def scan(outdir, environments, acceptances, checks):
+        seen["checks"] = checks
+        raise cli.ScanError("stopped after the arguments")
+
+    monkeypatch.setattr(cli, "scan", scan)
+    arguments = ["--outdir", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r")]
+    assert main(["check", "--quiet", "--env", "dev", *arguments, "--checks-dir", str(tmp_path)]) == 1
+    assert seen == {"checks": tmp_path}
+    assert main(["check", "--quiet", "--env", "dev", *arguments]) == 1
+    assert seen == {"checks": PROJECT / "checks"}

@@ -50,7 +50,7 @@ def test_changes_from_base_are_golden():
     )
     assert (result.returncode, result.stderr) == (
         0,
-        "base: environments tests/golden/base_environments, templates this checkout's (templates/policies)\n",
+        "base: environments tests/golden/base_environments, templates the head's (templates/policies)\n",
     )
     assert_golden("changes.md", result.stdout)
 

@@ -14,6 +14,15 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from modules.policies.check import Scope, statement_problems
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[2] / "templates" / "policies"
+# A repository of environments may keep access levels of its own here (the CLI's default).
+LOCAL_TEMPLATES = Path("templates") / "policies"
+
+
+def default_templates() -> Path:
+    """`./templates/policies` when the working directory has one, else groupfolders' own."""
+    return LOCAL_TEMPLATES.resolve() if LOCAL_TEMPLATES.is_dir() else TEMPLATE_DIRECTORY
+
+
 SUFFIX = ".json.j2"
 
 
