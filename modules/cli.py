@@ -308,12 +308,19 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         help="the member's groups, comma-separated, e.g. finance,analysts (required, no default)",
     )
     command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
+    command.add_argument(
+        "--allow-extends-outside",
+        action="store_true",
+        help="let `extends` read files outside the environments directory (default: refused)",
+    )
 
 
 def _explain(arguments: argparse.Namespace) -> int:
     groups = [name.strip() for name in arguments.groups.split(",") if name.strip()]
     try:
-        (environment,) = load_valid_environments(arguments.environments, [arguments.env])
+        (environment,) = load_valid_environments(
+            arguments.environments, [arguments.env], extends_outside=arguments.allow_extends_outside
+        )
         found = explain(environment, environment_access(environment), groups)
     except ConfigError as error:
         print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
