@@ -45,6 +45,23 @@ class RoleAccess:
 
 
 @dataclass(frozen=True)
+class SharedGrant:
+    group: str
+    level: str
+    capabilities: tuple[str, ...]  # as read from the group's policy
+
+
+@dataclass(frozen=True)
+class SharedFolderAccess:
+    prefix: str
+    grants: tuple[SharedGrant, ...]  # groups by name
+
+    def described(self) -> str:
+        """`finance` readwrite-nodelete, `analysts` read: who reaches it, at which level."""
+        return ", ".join(f"`{grant.group}` {grant.level}" for grant in self.grants)
+
+
+@dataclass(frozen=True)
 class EnvironmentAccess:
     environment: str
     bucket: str
@@ -56,9 +73,14 @@ class EnvironmentAccess:
     settings: tuple[tuple[str, str], ...]  # what else decides access, for the diff
     folder_guard_exempt: tuple[str, ...] | None  # None: no folder guard
     lifecycle: tuple[tuple[str, str], ...]  # what decides whether users or objects survive a change
+    shared_folders: tuple[SharedFolderAccess, ...] = ()  # by prefix
 
     def role(self, group: str) -> RoleAccess:
         return next(role for role in self.roles if role.group == group)
+
+    @property
+    def shared_prefixes(self) -> frozenset[str]:
+        return frozenset(folder.prefix for folder in self.shared_folders)
 
     @property
     def precedence_order(self) -> tuple[RoleAccess, ...]:
@@ -122,6 +144,23 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         )
         if environment.user_pool.name is not None
         else (),
+        shared_folders=_shared_folders(environment, roles),
+    )
+
+
+def _shared_folders(
+    environment: Environment, roles: tuple[RoleAccess, ...]
+) -> tuple[SharedFolderAccess, ...]:
+    by_group = {role.group: {grant.prefix: grant for grant in role.grants} for role in roles}
+    return tuple(
+        SharedFolderAccess(
+            folder.prefix,
+            tuple(
+                SharedGrant(group, level, by_group[group][folder.prefix].capabilities)
+                for group, level in sorted(folder.access.items())
+            ),
+        )
+        for folder in sorted(environment.shared_folders, key=lambda folder: folder.prefix)
     )
 
 

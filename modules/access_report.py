@@ -75,6 +75,16 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
             "ambiguous_role_resolution": access.ambiguous_role_resolution,
             "private_folders": access.private_folders,
             "settings": dict(access.settings),
+            "shared_folders": [
+                {
+                    "prefix": folder.prefix,
+                    "groups": [
+                        {"group": g.group, "access": g.level, "capabilities": list(g.capabilities)}
+                        for g in folder.grants
+                    ],
+                }
+                for folder in access.shared_folders
+            ],
         }
         for access in accesses
     ]
@@ -122,7 +132,26 @@ def _environment_changes(
         )
         found.append(Change(name, "", "changed", "", (), detail))
     found += _several_groups_changes(name, base, head)
-    return found + _setting_changes(name, base, head)
+    return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
+
+
+def _shared_folder_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """Per shared folder, who reaches it now; each group's gain or loss is its own change too."""
+    before = {folder.prefix: folder.described() for folder in base.shared_folders}
+    after = {folder.prefix: folder.described() for folder in head.shared_folders}
+    return [
+        Change(
+            name,
+            "",
+            "changed",
+            prefix,
+            (),
+            f"shared folder `{prefix}`: {after.get(prefix, 'no longer shared')} "
+            f"(was: {before.get(prefix, 'not shared')})",
+        )
+        for prefix in sorted(before.keys() | after.keys())
+        if before.get(prefix) != after.get(prefix)
+    ]
 
 
 def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:

@@ -160,6 +160,8 @@ def _folders(checked: Checked) -> Iterator[_Folder]:
     for index, group in enumerate(environment.groups):
         for position, folder in enumerate(group.folders):
             yield _Folder(checked, folder, ("groups", index, "prefixes", position), f"group {group.name!r}")
+    for j, shared in enumerate(environment.shared_folders):
+        yield _Folder(checked, shared.prefix, ("shared_folders", j, "prefix"), f"shared_folders[{j}]")
 
 
 def bucket_folders(checked: Sequence[Checked]) -> Iterator[Clash]:

@@ -1,5 +1,5 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`.
+default), `report`, `check`, `plan-summary`, `explain`.
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
@@ -24,6 +24,7 @@ from modules.access_report import access_report, changes, changes_report
 from modules.config.acceptances import Acceptance, load_acceptances
 from modules.config.model import Environment
 from modules.errors import ConfigError, Problem
+from modules.explain import explain, explanation_json, explanation_markdown
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
 from modules.policies.templates import default_templates
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "report":
             _report_arguments(command)
     _add_plan_summary(commands)
+    _add_explain(commands)
     return parser
 
 
@@ -189,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     command = arguments.command or "synth"
     if command == "plan-summary":
         return _plan_summary(arguments.plan, arguments.title)
+    if command == "explain":
+        return _explain(arguments)
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
     progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
@@ -322,4 +326,47 @@ def _plan_summary(path: Path, title: str | None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     print(plan_summary(plan_changes, title or path.stem), end="")
+    return 0
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    text = "say what a member of exactly these groups may do in one environment, and why"
+    command = commands.add_parser("explain", help=text, description=text, epilog=EXIT_CODES)
+    command.add_argument(
+        "--environments",
+        type=Path,
+        default=DEFAULT_ENVIRONMENTS,
+        metavar="DIR",
+        help="directory of environment files <env>.yaml (default: ./environments)",
+    )
+    command.add_argument(
+        "--env", required=True, metavar="NAME", help="the environment (required, no default)"
+    )
+    command.add_argument(
+        "--groups",
+        required=True,
+        metavar="A,B",
+        help="the member's groups, comma-separated, e.g. finance,analysts (required, no default)",
+    )
+    command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
+    command.add_argument(
+        "--allow-extends-outside",
+        action="store_true",
+        help="let `extends` read files outside the environments directory (default: refused)",
+    )
+
+
+def _explain(arguments: argparse.Namespace) -> int:
+    groups = [name.strip() for name in arguments.groups.split(",") if name.strip()]
+    try:
+        (environment,) = load_valid_environments(
+            arguments.environments, [arguments.env], extends_outside=arguments.allow_extends_outside
+        )
+        found = explain(environment, environment_access(environment), groups)
+    except ConfigError as error:
+        print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(explanation_markdown(found) if arguments.format == "md" else explanation_json(found), end="")
     return 0

@@ -10,12 +10,13 @@ from modules.across_environments import problems_across
 from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group, tag_problem
 from modules.config.yaml_source import Source
-from modules.errors import ConfigError, Problem
+from modules.errors import ConfigError, Problem, did_you_mean
 from modules.folders import first_overlaps
 from modules.policies import principal_tags
 from modules.policies.documents import minified_size
 from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
 from modules.policies.references import placeholder_references
+from modules.policies.templates import access_levels
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
 
@@ -76,7 +77,10 @@ def environment_problems(environment: Environment, source: Source, templates: Pa
     if _over_role_quota(environment):
         return quotas
     found = [problem for rule in RULES for problem in rule(environment, source)]
-    return [*found, *document_sizes(environment, source, templates), *quotas]
+    # A grant to no group, or at no level, leaves nothing to render and measure.
+    grants = list(shared_folder_grants(environment, source, templates))
+    sizes = [] if grants else list(document_sizes(environment, source, templates))
+    return [*found, *grants, *sizes, *quotas]
 
 
 def _group_problem(source: Source, index: int, field: str, reason: str) -> Problem:
@@ -123,6 +127,45 @@ def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[P
 def _relation(a: str, b: str) -> str:
     """How folder `b` overlaps folder `a`."""
     return "repeats" if a == b else "differs only in case from" if a.lower() == b.lower() else "overlaps"
+
+
+def shared_folder_overlaps(environment: Environment, source: Source) -> Iterator[Problem]:
+    """A shared folder overlaps no group's folder, no other shared folder and not private/
+    (overlaps among groups' folders are `overlapping_prefixes`' to report)."""
+    owners = [(f"group {g.name!r}", folder) for g in environment.groups for folder in g.folders]
+    if environment.private_folders:
+        owners.append(("", "private/"))
+    first_shared = len(owners)
+    owners += [(f"shared_folders[{j}]", shared.prefix) for j, shared in enumerate(environment.shared_folders)]
+    for later, earlier in first_overlaps([folder for _, folder in owners]):
+        if later < first_shared:
+            continue
+        (owner, a), (_, b) = owners[earlier], owners[later]
+        whose = f" of {owner}" if owner else ", which holds every user's own folder"
+        reason = f"{b!r} {_relation(a, b)} {a!r}{whose}; a shared folder must be a folder of its own"
+        j = later - first_shared
+        yield Problem(
+            source.origin_of(("shared_folders", j, "prefix")), f"shared_folders[{j}].prefix", reason
+        )
+
+
+def shared_folder_grants(
+    environment: Environment, source: Source, templates: Path | None
+) -> Iterator[Problem]:
+    """Every group a shared folder names exists (the same spelling), at a level that exists."""
+    groups = [group.name for group in environment.groups]
+    levels = access_levels(templates)
+    for j, shared in enumerate(environment.shared_folders):
+        for name, level in shared.access.items():
+            path = ("shared_folders", j, "access", name)
+            where = f"shared_folders[{j}].access.{name}"
+            if name not in groups:
+                reason = f"{name!r} is not a group of this environment{did_you_mean(name, groups)}"
+                yield Problem(source.origin_of(path), where, reason)
+            elif level not in levels:
+                known = ", ".join(levels)
+                reason = f"unknown access level {level!r}; known levels: {known}{did_you_mean(level, levels)}"
+                yield Problem(source.origin_of(path), where, reason)
 
 
 def private_folder_clash(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -187,6 +230,7 @@ def document_sizes(environment: Environment, source: Source, templates: Path | N
             reason = (
                 f"the role policy of group {group.name!r} is {size} characters (whitespace not counted); "
                 f"{limits.INLINE_POLICIES_TEXT}: give the group fewer prefixes"
+                + (" or shared folders" if environment.shared_levels(group.name) else "")
             )
             yield _group_problem(source, index, "prefixes", reason)
     if (
@@ -219,11 +263,7 @@ def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Probl
         return
     for index, group in enumerate(environment.groups):
         for position, folder in enumerate(group.folders):
-            problem = _tag_value_problem(folder)
-            if problem:
-                reason = (
-                    f"{folder!r} {problem}; role_mapping tags makes it a tag value: {limits.TAG_VALUE_TEXT}"
-                )
+            if reason := _tag_value_reason(folder):
                 yield _group_problem(source, index, f"prefixes[{position}]", reason)
         if len(group.folders) > slots:
             reason = (
@@ -231,6 +271,33 @@ def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Probl
                 f"holds at most {slots} folders of one access level (identity_pool.folders_per_level)"
             )
             yield _group_problem(source, index, "prefixes", reason)
+        else:
+            yield from _shared_slots(environment, source, index, group)
+    for j, shared in enumerate(environment.shared_folders):
+        if reason := _tag_value_reason(shared.prefix):
+            yield Problem(
+                source.origin_of(("shared_folders", j, "prefix")), f"shared_folders[{j}].prefix", reason
+            )
+
+
+def _shared_slots(environment: Environment, source: Source, index: int, group: Group) -> Iterator[Problem]:
+    """A group's own and shared folders of one level together fit that level's tags."""
+    slots = environment.identity_pool.folders_per_level
+    for level, folders in environment.folders_by_level(group).items():
+        if len(folders) > slots:
+            reason = (
+                f"group {group.name!r} holds {len(folders)} {level} folders with its shared folders, "
+                f"but with role_mapping tags a user holds at most {slots} folders of one access level "
+                "(identity_pool.folders_per_level)"
+            )
+            yield _group_problem(source, index, "name", reason)
+
+
+def _tag_value_reason(folder: str) -> str | None:
+    problem = _tag_value_problem(folder)
+    if problem is None:
+        return None
+    return f"{folder!r} {problem}; role_mapping tags makes it a tag value: {limits.TAG_VALUE_TEXT}"
 
 
 def _tag_value_problem(folder: str) -> str | None:
@@ -303,6 +370,7 @@ def distinct_precedence(environment: Environment, source: Source) -> Iterator[Pr
 RULES: tuple[Rule, ...] = (
     duplicate_names,
     overlapping_prefixes,
+    shared_folder_overlaps,
     private_folder_clash,
     private_only_needs_private_folders,
     pool_in_region,

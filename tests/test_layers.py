@@ -28,6 +28,7 @@ STAGES: dict[str, int] = {
     "access_model": 4,
     "validation": 4,
     "access_report": 5,
+    "explain": 5,
     "review_base": 5,
     "aws": 6,
     "constructs": 7,

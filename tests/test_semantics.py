@@ -27,6 +27,7 @@ from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
 from tests.iam_evaluator import evaluate, iam_document, lint, lint_rules, role_arn, stack_references
+from tests.test_synth import variant
 
 ENVIRONMENTS = ("dev", "prod", "staging")
 IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"  # the caller's identity id
@@ -155,9 +156,9 @@ def roles_under_test(stack: dict[str, Any], environment: Environment) -> list[Ro
 def probe_paths(environment: Environment, identity: str) -> list[str]:
     """Keys and listing prefixes: every group's folders, their look-alikes, private folders."""
     paths: list[str] = ["", "private/", "private/x", *LOOK_ALIKES]
-    for group in environment.groups:
-        for folder in group.folders:
-            paths.extend(folder_paths(folder))
+    folders = [folder for group in environment.groups for folder in group.folders]
+    for folder in [*folders, *(shared.prefix for shared in environment.shared_folders)]:
+        paths.extend(folder_paths(folder))
     for owner in (identity, OTHER_IDENTITY):
         paths.extend(folder_paths(f"private/{owner}/"))
     return list(dict.fromkeys(paths))
@@ -274,9 +275,14 @@ def test_no_role_reaches_another_groups_folder(roles, stacks, environments):
     for role in roles:
         environment, resource_policy = environments[role.environment], bucket_policy(stacks[role.environment])
         own = {
-            f for g in environment.groups if naming.role_name(environment, g) == role.role for f in g.folders
+            f
+            for g in environment.groups
+            if naming.role_name(environment, g) == role.role
+            for fs in environment.folders_by_level(g).values()
+            for f in fs
         }
-        others = {f for g in environment.groups for f in g.folders} - own
+        shared = {s.prefix for s in environment.shared_folders}
+        others = ({f for g in environment.groups for f in g.folders} | shared) - own
         for folder in sorted(others):
             for path in (folder, f"{folder}sub/", f"{folder}x.txt"):
                 for action in LIST_ACTIONS + OBJECT_ACTIONS:
@@ -315,6 +321,71 @@ def test_folders_are_case_sensitive_in_the_model(environments):
                         role.role_name,
                         action,
                     )
+
+
+# --- shared folders: each group at its own level, in token (the examples) and rules mode
+
+
+@pytest.fixture(scope="module")
+def rules_staging(synth_dir, tmp_path_factory) -> tuple[dict[str, Any], Environment]:
+    """staging with role_mapping rules: the same policies, handed out by rules."""
+    directory = variant(
+        tmp_path_factory, lambda text: text.replace("role_mapping: token", "role_mapping: rules")
+    )
+    (environment,) = load_valid_environments(directory, ["staging"])
+    return load_stack(synth_dir(directory), "staging"), environment
+
+
+def test_rules_mode_with_a_shared_folder_equals_the_access_model(rules_staging):
+    stack, environment = rules_staging
+    assert environment.identity_pool.role_mapping == "rules"
+    assert [shared.prefix for shared in environment.shared_folders] == ["reports/"]
+    results = [compare(role, environment, stack) for role in roles_under_test(stack, environment)]
+    mismatches = [m for result in results for m in result.mismatches]
+    assert not mismatches, "\n".join(mismatches)
+    assert sum(result.allowed for result in results) > 0
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_group_reaches_the_shared_folder_at_its_own_level(roles, stacks, environments, env):
+    """finance writes reports/ but deletes nothing; analysts and editors only read; uploads has none."""
+    expected = {
+        "analysts": {"s3:GetObject"},
+        "editors": {"s3:GetObject"},
+        "finance": {"s3:GetObject", "s3:PutObject"},
+        "uploads": set(),
+    }
+    environment, resource_policy = environments[env], bucket_policy(stacks[env])
+    for role in (r for r in roles if r.environment == env and r.model is not None and r.model.group):
+        allowed = {
+            action
+            for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+            if evaluator_allows(
+                role, Probe(action, "reports/q1.pdf"), environment.bucket.bucket_name, resource_policy
+            )
+        }
+        assert allowed == expected[str(role.model.group)], role.role
+
+
+def test_folder_guard_names_exactly_the_roles_granted_a_shared_folder(stacks, environments):
+    """With a leaked identity policy, only the roles granted reports/ (and the exempt) reach it."""
+    environment, stack = environments["prod"], stacks["prod"]
+    leaked = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    key = f"arn:aws:s3:::{environment.bucket.bucket_name}/reports/q1.pdf"
+    context = {"aws:SecureTransport": "true"}
+    reached = {
+        group.name
+        for group in environment.groups
+        if evaluate(
+            leaked,
+            "s3:GetObject",
+            key,
+            context,
+            bucket_policy(stack),
+            principal_arn=role_arn(naming.role_name(environment, group)),
+        )
+    }
+    assert reached == {"analysts", "editors", "finance"}
 
 
 # --- iam_document: the data source's output

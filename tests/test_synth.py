@@ -127,6 +127,9 @@ def test_permission_policies_are_policy_documents(testing_json):
                         "s3:GetObjectVersion",
                     ],
                 },
+                # The shared folder reports/, at finance's level there.
+                {"sid": "SharedReadwriteNodeleteListFolders"},
+                {"sid": "SharedReadwriteNodeleteReadWriteObjects"},
                 {"sid": "PrivateListFolders"},
                 {"sid": "PrivateReadWriteObjects"},
                 {"sid": "UseBucketKeyThroughS3", "actions": ["kms:Decrypt", "kms:GenerateDataKey"]},
@@ -184,10 +187,10 @@ def test_each_group_policy_reaches_only_its_prefixes_and_the_private_folder(stac
     stack = stacks[env]
     bucket = f"arn:aws:s3:::acme-groupfolders-{env}"
     private = "private/&{cognito-identity.amazonaws.com:sub}/"
-    folders = {
-        "analysts": ["analysts/"],
-        "editors": ["content/"],
-        "finance": ["finance/reports/", "finance/invoices/"],
+    folders = {  # own folders and the shared reports/
+        "analysts": ["analysts/", "reports/"],
+        "editors": ["content/", "reports/"],
+        "finance": ["finance/reports/", "finance/invoices/", "reports/"],
         "uploads": ["inbox/"],
     }
     for group, own in folders.items():
@@ -364,7 +367,7 @@ def test_reordering_groups_changes_nothing(example_out, synth_dir, tmp_path_fact
         return head + "groups:\n" + "".join(reversed(entries))
 
     reordered = variant(tmp_path_factory, reverse)
-    assert "uploads" in (reordered / "_groups.yaml").read_text().split("analysts")[0]
+    assert "uploads" in (reordered / "_groups.yaml").read_text().split("groups:\n")[1].split("analysts")[0]
     assert stack_bytes(synth_dir(reordered)) == stack_bytes(example_out)
 
 

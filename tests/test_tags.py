@@ -176,12 +176,28 @@ def test_the_union_is_not_vacuous(stack, handler_module, folders_role):
     assert tags == {
         "readwrite-nodelete.1": "finance/invoices/",
         "readwrite-nodelete.2": "finance/reports/",
+        "readwrite-nodelete.3": "reports/",  # the shared folder, at finance's level there
         "write.1": "inbox/",
     }
     for path in ("finance/reports/q1.pdf", "finance/invoices/i.pdf", "inbox/drop.csv"):
         assert evaluator_allows(folders_role, tags, Probe("s3:PutObject", path))
     assert not evaluator_allows(folders_role, tags, Probe("s3:GetObject", "inbox/drop.csv"))
     assert not evaluator_allows(folders_role, tags, Probe("s3:GetObject", "content/x"))
+
+
+def test_a_shared_folder_is_granted_once_at_each_holders_level(stack, handler_module, folders_role):
+    """analysts and editors both read reports/: one tag. editors' own level is readwrite, so
+    editors alone read reports/ and write content/; with finance, reports/ is written too."""
+    tags = principal_tags(stack, claims_of(handler_module.handler, ["analysts", "editors"]))
+    assert tags == {"read.1": "analysts/", "read.2": "reports/", "readwrite.1": "content/"}
+    editors = principal_tags(stack, claims_of(handler_module.handler, ["editors"]))
+    assert editors == {"read.1": "reports/", "readwrite.1": "content/"}
+    assert evaluator_allows(folders_role, editors, Probe("s3:GetObject", "reports/q1.pdf"))
+    assert not evaluator_allows(folders_role, editors, Probe("s3:PutObject", "reports/q1.pdf"))
+    assert evaluator_allows(folders_role, editors, Probe("s3:PutObject", "content/page.html"))
+    with_finance = principal_tags(stack, claims_of(handler_module.handler, ["editors", "finance"]))
+    assert evaluator_allows(folders_role, with_finance, Probe("s3:PutObject", "reports/q1.pdf"))
+    assert not evaluator_allows(folders_role, with_finance, Probe("s3:DeleteObject", "reports/q1.pdf"))
 
 
 def test_a_missing_or_empty_tag_reaches_nothing(folders_role):

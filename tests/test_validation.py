@@ -137,3 +137,33 @@ def test_a_precedence_repeated_three_times_is_reported_once_per_repeat(write_env
         f"groups[1].precedence: {reason}",
         f"groups[2].precedence: {reason}",
     ]
+
+
+def test_shared_folders_count_towards_the_inline_policy_limit(write_env):
+    """A group's shared folders are in its role's policy: measured, and named in the advice."""
+    shared = "".join(f"  - {{prefix: shared-{'x' * 60}-{n:03}/, access: {{a: read}}}}\n" for n in range(60))
+    text = BASE + "groups: [{name: a, access: read, precedence: 1}]\nshared_folders:\n" + shared
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(write_env(text))
+    (problem,) = caught.value.problems
+    assert problem.path == "groups[0].prefixes"
+    assert problem.reason.endswith("give the group fewer prefixes or shared folders")
+    fewer = (
+        BASE
+        + "groups: [{name: a, access: read, precedence: 1}]\nshared_folders:\n"
+        + shared[: len(shared) // 3]
+    )
+    assert load_valid_environments(write_env(fewer))[0].shared_folders
+
+
+def test_a_shared_folder_may_sit_beside_group_folders(write_env):
+    text = BASE + (
+        "groups: [{name: a, access: read, precedence: 1, prefixes: [team/a/]}, {name: b, access: write, precedence: 2}]\n"
+        "shared_folders: [{prefix: team/shared/, access: {a: readwrite, b: read}}]\n"
+    )
+    (environment,) = load_valid_environments(write_env(text))
+    assert environment.shared_levels("a") == (("readwrite", ("team/shared/",)),)
+    assert environment.folders_by_level(environment.groups[1]) == {
+        "write": ("b/",),
+        "read": ("team/shared/",),
+    }

@@ -251,7 +251,7 @@ class Bucket(Frozen):
     folder_guard: bool = Field(
         False,
         description="defence in depth: the bucket policy denies object access under each group's folders "
-        "to every principal but that group's role and the exempt principals; "
+        "and each shared folder to every principal but the roles granted it and the exempt principals; "
         "kept under the 20 KB bucket-policy limit",
         json_schema_extra=NEW_BUCKET_ONLY,
     )
@@ -392,6 +392,18 @@ class Group(Frozen):
         return self.prefixes if self.prefixes is not None else (f"{self.name}/",)
 
 
+class SharedFolder(Frozen):
+    prefix: Prefix = Field(
+        description="a folder granted to several groups; ends in `/`; may not contain, lie in or differ only "
+        "in case from a group's folder, another shared folder or `private/`"
+    )
+    access: dict[str, str] = Field(
+        min_length=1,
+        description="group name → that group's access level here (a template, as `groups[].access`), "
+        "e.g. `{finance: readwrite-nodelete, analysts: read}`",
+    )
+
+
 class Limits(Frozen):
     iam_roles_per_account: int = Field(
         ROLES_PER_ACCOUNT,
@@ -417,6 +429,9 @@ class Environment(Frozen):
     )
     limits: Limits = Limits()
     groups: tuple[Group, ...] = Field(min_length=1)
+    shared_folders: tuple[SharedFolder, ...] = Field(
+        (), description="folders several groups reach, each group at its own level"
+    )
 
     @field_validator("app")
     @classmethod
@@ -444,3 +459,19 @@ class Environment(Frozen):
     def groups_by_name(self) -> tuple[Group, ...]:
         """Groups in name order: what the stack is built from, so YAML order never matters."""
         return tuple(sorted(self.groups, key=lambda group: group.name))
+
+    def shared_levels(self, group: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each access level at which `group` holds shared folders, with those folders; levels
+        and folders sorted, so that the order of the YAML never matters."""
+        by_level: dict[str, list[str]] = {}
+        for shared in self.shared_folders:
+            if group in shared.access:
+                by_level.setdefault(shared.access[group], []).append(shared.prefix)
+        return tuple((level, tuple(sorted(folders))) for level, folders in sorted(by_level.items()))
+
+    def folders_by_level(self, group: Group) -> dict[str, tuple[str, ...]]:
+        """Every folder `group` reaches, its own and shared, by access level."""
+        by_level = {group.access: group.folders}
+        for level, folders in self.shared_levels(group.name):
+            by_level[level] = (*by_level.get(level, ()), *folders)
+        return by_level

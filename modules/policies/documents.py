@@ -40,16 +40,24 @@ class RoleScope:
 class FolderGuard:
     """Who the bucket policy lets near each folder (folder_guard: true)."""
 
-    owners: tuple[tuple[str, str], ...]  # (folder, ARN of the role that owns it)
+    owners: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, ARNs of the roles granted it)
     our_roles: tuple[str, ...]  # every role this environment hands out
     exempt_principals: tuple[str, ...]
     private_folders: bool
 
 
-def group_policy(level: str, folders: tuple[str, ...], scope: RoleScope) -> Document:
-    """What a member of a group may do: its folders at `level`, their own private folder,
-    and the bucket's key as far as those need it."""
+def group_policy(
+    level: str,
+    folders: tuple[str, ...],
+    scope: RoleScope,
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> Document:
+    """What a member of a group may do: its folders at `level`, each (level, folders) of the
+    shared folders granted to it, their own private folder, and the bucket's key as far as
+    those need it. Each level's statements are scoped to exactly its folders."""
     statements = _named("Group", _render(scope, level, folders))
+    for shared_level, shared_folders in shared:
+        statements += _named(f"Shared{_words(shared_level)}", _render(scope, shared_level, shared_folders))
     statements += _private_folder_statements(scope)
     return _with_key(scope, statements)
 
@@ -62,11 +70,16 @@ def folders_policy(tag_slots: tuple[tuple[str, tuple[str, ...]], ...], scope: Ro
     statements: list[dict[str, Any]] = []
     for level, keys in tag_slots:
         for key in keys:
-            sid = "Tag" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", key))
+            sid = "Tag" + _words(key)
             rendered = _named(sid, _render(scope, level, (tag_variable(key),)))
             statements += [_with_folder_tag(statement, key) for statement in rendered]
     statements += _private_folder_statements(scope)
     return _with_key(scope, statements)
+
+
+def _words(text: str) -> str:
+    """`readwrite-nodelete` → `ReadwriteNodelete`: a name as letters and digits, for a Sid."""
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text))
 
 
 def _with_folder_tag(statement: dict[str, Any], key: str) -> dict[str, Any]:
@@ -158,8 +171,8 @@ def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
     exempt = list(guard.exempt_principals)
     ours = [*guard.our_roles, *exempt]
     statements += [
-        _guard(_guard_sid(folder), ["s3:*"], f"{bucket_arn}/{folder}*", [owner, *exempt])
-        for folder, owner in guard.owners
+        _guard(_guard_sid(folder), ["s3:*"], f"{bucket_arn}/{folder}*", [*owners, *exempt])
+        for folder, owners in guard.owners
     ]
     if guard.private_folders:
         statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket_arn}/private/*", ours))
@@ -170,8 +183,7 @@ def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
 
 def _guard_sid(folder: str) -> str:
     """From the folder, not its position: adding a group leaves every other Sid as it was."""
-    words = "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", folder))[:40]
-    return f"Guard{words}{hashlib.sha256(folder.encode()).hexdigest()[:6]}"
+    return f"Guard{_words(folder)[:40]}{hashlib.sha256(folder.encode()).hexdigest()[:6]}"
 
 
 def _guard(sid: str, actions: list[str], resource: str, allowed: list[str]) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def environment_documents(
     errors: dict[str, str] = {}
     for group in environment.groups_by_name:
         try:
-            policies[group.name] = group_policy(group.access, group.folders, scope)
+            shared = environment.shared_levels(group.name)
+            policies[group.name] = group_policy(group.access, group.folders, scope, shared)
         except PolicyTemplateError as error:
             errors[group.name] = str(error)
     if errors:
@@ -86,13 +87,16 @@ def role_scope(environment: Environment, references: References, templates: Path
 def _guard(environment: Environment, references: References) -> FolderGuard | None:
     if not environment.bucket.folder_guard:
         return None
-    groups = environment.groups_by_name
+    groups, arns = environment.groups_by_name, references.role_arns
+    shared = tuple(
+        # tags mode: every group's ARN is the one folders role's, named once.
+        (folder.prefix, tuple(dict.fromkeys(arns[name] for name in sorted(folder.access))))
+        for folder in environment.shared_folders
+    )
     return FolderGuard(
-        owners=tuple((folder, references.role_arns[g.name]) for g in groups for folder in g.folders),
+        owners=(*((folder, (arns[g.name],)) for g in groups for folder in g.folders), *shared),
         # tags mode: every group's ARN is the one folders role's.
-        our_roles=tuple(
-            dict.fromkeys((*(references.role_arns[g.name] for g in groups), references.no_group_role_arn))
-        ),
+        our_roles=tuple(dict.fromkeys((*(arns[g.name] for g in groups), references.no_group_role_arn))),
         exempt_principals=environment.bucket.exempt_principals,
         private_folders=environment.private_folders,
     )

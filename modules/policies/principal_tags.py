@@ -23,7 +23,8 @@ NON_EMPTY_FOLDER = "?*/"
 
 def levels(environment: Environment) -> tuple[str, ...]:
     """The access levels that some group uses, each with its own tag slots."""
-    return tuple(sorted({group.access for group in environment.groups}))
+    shared = {level for folder in environment.shared_folders for level in folder.access.values()}
+    return tuple(sorted({group.access for group in environment.groups} | shared))
 
 
 def tag_keys(environment: Environment, level: str) -> tuple[str, ...]:
@@ -46,8 +47,14 @@ def tag_variable(key: str) -> str:
 
 
 def lambda_data(environment: Environment) -> dict[str, Any]:
-    """What the pre-token Lambda reads: each level's claim names, each group's folders per level."""
+    """What the pre-token Lambda reads: each level's claim names, each group's folders (its own
+    and its shared ones) per level."""
     return {
         "slots": {level: list(tag_keys(environment, level)) for level in levels(environment)},
-        "groups": {group.name: {group.access: list(group.folders)} for group in environment.groups_by_name},
+        "groups": {
+            group.name: {
+                level: list(folders) for level, folders in environment.folders_by_level(group).items()
+            }
+            for group in environment.groups_by_name
+        },
     }

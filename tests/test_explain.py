@@ -1,0 +1,139 @@
+"""`explain`: what a member of exactly some groups gets, per role mapping; golden for a
+two-group member in token, rules and tags mode."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from modules.access_model import environment_access
+from modules.access_report import _received
+from modules.explain import explain
+from modules.validation import load_valid_environments
+from tests.conftest import EXAMPLES, PROJECT
+from tests.test_report import assert_golden
+
+
+def run_explain(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "main.py", "explain", *arguments],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def rules_environments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples with role_mapping rules (union keeps its tags)."""
+    directory = tmp_path_factory.mktemp("environments")
+    shutil.copytree(EXAMPLES, directory, dirs_exist_ok=True)
+    shared = directory / "_groups.yaml"
+    shared.write_text(shared.read_text().replace("role_mapping: token", "role_mapping: rules"))
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("token.md", ("--env", "dev", "--groups", "finance,analysts")),
+        ("tags.md", ("--env", "union", "--groups", "finance,analysts")),
+        ("tags.json", ("--env", "union", "--groups", "analysts,editors", "--format", "json")),
+    ],
+)
+def test_a_two_group_member_is_golden(name, arguments):
+    result = run_explain(*arguments)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert_golden(f"explain/{name}", result.stdout)
+
+
+def test_a_two_group_member_in_rules_mode_is_golden(rules_environments):
+    result = run_explain(
+        "--environments", str(rules_environments), "--env", "staging", "--groups", "analysts,finance"
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert_golden("explain/rules.md", result.stdout)
+
+
+def test_an_unknown_group_exits_2_with_a_suggestion():
+    result = run_explain("--env", "dev", "--groups", "finance,Analyst,marketing")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "2 configuration problem(s):\n"
+        "  --groups: 'Analyst' is not a group of dev; did you mean 'analysts'?\n"
+        "  --groups: 'marketing' is not a group of dev\n"
+    )
+
+
+def test_no_group_at_all_exits_2():
+    result = run_explain("--env", "dev", "--groups", ",")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "1 configuration problem(s):\n  --groups: name at least one group, e.g. --groups finance,analysts\n",
+    )
+
+
+def test_token_explains_the_role_the_diff_assumes():
+    """explain and the diff's several-groups changes agree on the role of every pair of groups."""
+    (environment,) = load_valid_environments(EXAMPLES, ["dev"])
+    access = environment_access(environment)
+    for pair in combinations(sorted(str(role.group) for role in access.roles), 2):
+        received = _received(access, pair)
+        assert explain(environment, access, pair).role == (received.role_name if received else None), pair
+
+
+def test_equal_precedence_in_token_mode_gets_no_credentials(write_env):
+    directory = write_env(
+        """\
+        app: demo
+        region: eu-west-1
+        user_pool: {name: demo-pool}
+        bucket: {name: demo-bucket}
+        identity_pool: {allow_equal_precedence: true}
+        groups:
+          - {name: a, access: read, precedence: 1}
+          - {name: b, access: readwrite, precedence: 1}
+        """
+    )
+    (environment,) = load_valid_environments(directory)
+    found = explain(environment, environment_access(environment), ["a", "b"])
+    assert (found.role, found.folders) == (None, ())
+    assert found.out_of_reach == (("a/", "a"), ("private/<identity id>/", "a"), ("b/", "b"))
+    assert found.reasons[-1] == "Ambiguous role resolution is Deny: this member gets no credentials."
+
+
+def test_tags_fail_closed_when_the_union_overflows_a_level(write_env):
+    directory = write_env(
+        """\
+        app: demo
+        region: eu-west-1
+        user_pool: {name: demo-pool}
+        bucket: {name: demo-bucket}
+        identity_pool: {role_mapping: tags, folders_per_level: 3}
+        groups:
+          - {name: a, access: read, precedence: 1, prefixes: [a1/, a2/]}
+          - {name: b, access: read, precedence: 2, prefixes: [b1/, b2/]}
+        """
+    )
+    (environment,) = load_valid_environments(directory)
+    access = environment_access(environment)
+    assert len(explain(environment, access, ["a"]).tags) == 2
+    found = explain(environment, access, ["a", "b"])
+    assert [g.prefix for g in found.folders] == ["private/<identity id>/"]
+    assert found.tags == ()
+    assert {folder for folder, _ in found.out_of_reach} == {"a1/", "a2/", "b1/", "b2/"}
+    assert "Together these groups grant 4 read folders, but a user holds at most 3" in found.reasons[1]
+
+
+def test_json_is_machine_readable():
+    result = run_explain("--env", "dev", "--groups", "analysts,uploads", "--format", "json")
+    data = json.loads(result.stdout)
+    assert (data["role"], data["groups"]) == ("groupfolders-demo-dev-analysts", ["analysts", "uploads"])
+    assert data["out_of_reach"] == [{"prefix": "inbox/", "group": "uploads"}]
