@@ -73,33 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in COMMANDS.items():
         command = commands.add_parser(name, help=text, description=text, epilog=EXIT_CODES)
         command.add_argument(
-            "--environments",
-            type=Path,
-            default=DEFAULT_ENVIRONMENTS,
-            metavar="DIR",
-            help="directory of environment files <env>.yaml (_*.yaml are bases, not environments) "
-            "(default: ./environments)",
-        )
-        command.add_argument(
             "--env",
             action="append",
             default=[],
             metavar="NAME",
             help="only this environment; repeatable (default: every environment in DIR)",
         )
-        command.add_argument(
-            "--templates",
-            type=Path,
-            default=None,
-            metavar="DIR",
-            help="the access levels, one <level>.json.j2 each (default: ./templates/policies when "
-            "it exists, else groupfolders' own)",
-        )
-        command.add_argument(
-            "--allow-extends-outside",
-            action="store_true",
-            help="let `extends` read files outside the environments directory (default: refused)",
-        )
+        _input_arguments(command)
         if name != "report":
             command.add_argument(
                 "-q", "--quiet", action="store_true", help="no progress lines on stderr (default: shown)"
@@ -144,6 +124,31 @@ def _parser() -> argparse.ArgumentParser:
     _add_plan_summary(commands)
     _add_explain(commands)
     return parser
+
+
+def _input_arguments(command: argparse.ArgumentParser) -> None:
+    """Where the configuration is read from: every command that reads environments takes these."""
+    command.add_argument(
+        "--environments",
+        type=Path,
+        default=DEFAULT_ENVIRONMENTS,
+        metavar="DIR",
+        help="directory of environment files <env>.yaml (_*.yaml are bases, not environments) "
+        "(default: ./environments)",
+    )
+    command.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the access levels, one <level>.json.j2 each (default: ./templates/policies when "
+        "it exists, else groupfolders' own)",
+    )
+    command.add_argument(
+        "--allow-extends-outside",
+        action="store_true",
+        help="let `extends` read files outside the environments directory (default: refused)",
+    )
 
 
 def _report_arguments(command: argparse.ArgumentParser) -> None:
@@ -238,13 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID if isinstance(error, output_dir.OutputDirError) else EXIT_FAILED
     except ConfigError as error:
-        print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_INVALID
+        return _invalid(error)
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _invalid(error: ConfigError) -> int:
+    print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_INVALID
 
 
 def _outdir(given: str | None) -> Path:
@@ -332,13 +341,7 @@ def _plan_summary(path: Path, title: str | None) -> int:
 def _add_explain(commands: argparse._SubParsersAction) -> None:
     text = "say what a member of exactly these groups may do in one environment, and why"
     command = commands.add_parser("explain", help=text, description=text, epilog=EXIT_CODES)
-    command.add_argument(
-        "--environments",
-        type=Path,
-        default=DEFAULT_ENVIRONMENTS,
-        metavar="DIR",
-        help="directory of environment files <env>.yaml (default: ./environments)",
-    )
+    _input_arguments(command)
     command.add_argument(
         "--env", required=True, metavar="NAME", help="the environment (required, no default)"
     )
@@ -349,24 +352,20 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         help="the member's groups, comma-separated, e.g. finance,analysts (required, no default)",
     )
     command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
-    command.add_argument(
-        "--allow-extends-outside",
-        action="store_true",
-        help="let `extends` read files outside the environments directory (default: refused)",
-    )
 
 
 def _explain(arguments: argparse.Namespace) -> int:
     groups = [name.strip() for name in arguments.groups.split(",") if name.strip()]
+    templates = arguments.templates or default_templates()
     try:
         (environment,) = load_valid_environments(
-            arguments.environments, [arguments.env], extends_outside=arguments.allow_extends_outside
+            arguments.environments,
+            [arguments.env],
+            templates,
+            extends_outside=arguments.allow_extends_outside,
         )
-        found = explain(environment, environment_access(environment), groups)
+        found = explain(environment, environment_access(environment, templates), groups)
     except ConfigError as error:
-        print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_INVALID
+        return _invalid(error)
     print(explanation_markdown(found) if arguments.format == "md" else explanation_json(found), end="")
     return 0
