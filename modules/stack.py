@@ -31,7 +31,7 @@ from modules.policies.references import References
 class GroupFoldersStack(TerraformStack):
     def __init__(self, scope: Construct, environment: Environment, templates: Path | None = None) -> None:
         """`templates`: the access levels' directory (None: groupfolders' own)."""
-        self._addresses: dict[str, str] = {}
+        self._addresses: dict[str, Node | TerraformElement] = {}
         super().__init__(scope, environment.name)
         documents = environment_documents(environment, stack_references(environment), templates)
         tags = {"app": environment.app, "environment": environment.name, **environment.tags}
@@ -108,10 +108,15 @@ class GroupFoldersStack(TerraformStack):
         cdktf marks this hook experimental; tests/test_synth.py pins that it is used.
         """
         node = tf_element if isinstance(tf_element, Node) else tf_element.node
-        path = self._addresses.setdefault(node.id, node.path)
-        if path != node.path:
-            raise ValueError(f"two blocks would share the Terraform name {node.id!r}: {path} and {node.path}")
-        return node.id
+        address = node.id
+        # jsii hands back the Python object an element was created as, so identity settles the
+        # usual case without asking the kernel for paths (a round trip each); a Node arrives as
+        # a new proxy every time, and only then are paths compared.
+        owner = self._addresses.setdefault(address, tf_element)
+        if owner is not tf_element and _path(owner) != node.path:
+            paths = f"{_path(owner)} and {node.path}"
+            raise ValueError(f"two blocks would share the Terraform name {address!r}: {paths}")
+        return address
 
 
 def _folders_role(
@@ -156,6 +161,10 @@ def _group_roles(
         ).role
         for group in environment.groups_by_name
     }
+
+
+def _path(element: Node | TerraformElement) -> str:
+    return (element if isinstance(element, Node) else element.node).path
 
 
 def stack_references(environment: Environment) -> References:
