@@ -70,7 +70,12 @@ def test_outdir_refuses_a_directory_holding_a_file_it_did_not_write(capsys, tmp_
     assert tree(outdir) == before
     (outdir / "stacks" / "dev" / "terraform.dev.tfstate").unlink()
     assert run(capsys, "synth", "--outdir", str(outdir), "--env", "dev") == (0, [])
-    assert sorted(tree(outdir)) == [MARKER, "manifest.json", "stacks/dev/cdk.tf.json"]
+    assert sorted(tree(outdir)) == [
+        MARKER,
+        "manifest.json",
+        "stacks/dev/cdk.tf.json",
+        "stacks/dev/versions.tf",
+    ]
 
 
 def test_check_refuses_a_report_directory_it_did_not_write_before_synthesizing(capsys, tmp_path: Path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -268,6 +270,41 @@ def test_backends(stacks):
         }
     }
     assert stacks["prod"]["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"
+
+
+def test_every_stack_requires_terraform_1_10(example_out):
+    """use_lockfile needs Terraform 1.10: each stack directory says so once, in versions.tf."""
+    from modules.synth import VERSIONS  # noqa: PLC0415
+
+    directories = sorted(path.name for path in (example_out / "stacks").iterdir())
+    assert directories == sorted(SNAPSHOTTED)
+    for name in directories:
+        text = (example_out / "stacks" / name / "versions.tf").read_text()
+        assert text == VERSIONS
+        assert re.findall(r'required_version = "([^"]*)"', text) == [">= 1.10"]
+        assert "required_version" not in load_stack(example_out, name)["terraform"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on this machine")
+def test_terraform_accepts_versions_tf(example_out, tmp_path):
+    """Terraform parses the file (canonical format) and enforces its constraint."""
+    versions = (example_out / "stacks" / "dev" / "versions.tf").read_text()
+    environment = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+
+    def terraform(directory: Path, text: str, *command: str) -> subprocess.CompletedProcess[str]:
+        directory.mkdir()
+        (directory / "versions.tf").write_text(text)
+        return subprocess.run(
+            ["terraform", f"-chdir={directory}", *command],
+            capture_output=True, text=True, check=False, env=environment,
+        )  # fmt: skip
+
+    assert terraform(tmp_path / "fmt", versions, "fmt", "-check").returncode == 0
+    assert terraform(tmp_path / "ours", versions, "init", "-backend=false", "-no-color").returncode == 0
+    refused = terraform(
+        tmp_path / "older", versions.replace(">= 1.10", "< 1.10"), "init", "-backend=false", "-no-color"
+    )
+    assert (refused.returncode, "Unsupported Terraform Core version" in refused.stderr) == (1, True)
 
 
 def test_provider_default_tags(stacks):
