@@ -251,11 +251,17 @@ def test_new_bucket_is_hardened(stacks, env):
     assert rules["files_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
     assert rules["files_logs_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 30}]
     assert rules["files_logs_lifecycle"]["expiration"] == [{"days": 365}]
-    tls = stacks[env]["data"]["aws_iam_policy_document"]["files_policy_document"]["statement"][0]
-    assert (tls["effect"], tls["condition"]) == (
-        "Deny",
-        [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
-    )
+    for document in ("files_policy_document", "files_logs_policy_document"):
+        tls_only, tls_version = stacks[env]["data"]["aws_iam_policy_document"][document]["statement"][:2]
+        assert (tls_only["effect"], tls_only["condition"]) == (
+            "Deny",
+            [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+        )
+        assert (tls_version["effect"], tls_version["actions"], tls_version["condition"]) == (
+            "Deny",
+            ["s3:*"],
+            [{"test": "NumericLessThan", "variable": "s3:TlsVersion", "values": ["1.2"]}],
+        )
 
 
 def test_backends(stacks):
