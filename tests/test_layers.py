@@ -27,6 +27,7 @@ STAGES: dict[str, int] = {
     "access_model": 4,
     "validation": 4,
     "access_report": 5,
+    "client_config": 5,
     "review_base": 5,
     "aws": 6,
     "constructs": 7,

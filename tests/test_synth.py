@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, PROJECT, load_stack
+from tests.conftest import BASE, EXAMPLES, PROJECT, load_stack
 from tests.stack_checks import blocks, dangling_references, non_references
 
 SNAPSHOTS = PROJECT / "tests" / "snapshots"
@@ -313,6 +313,70 @@ def test_terraform_accepts_versions_tf(example_out, tmp_path):
     assert (refused.returncode, "Unsupported Terraform Core version" in refused.stderr) == (1, True)
 
 
+def test_cors_only_where_asked_with_the_methods_of_the_capabilities(stacks, synth_dir, tmp_path_factory):
+    (rule,) = stacks["dev"]["resource"]["aws_s3_bucket_cors_configuration"]["files_cors"]["cors_rule"]
+    # dev's levels: read, readwrite, readwrite-nodelete, write (and private folders): every method.
+    assert rule == {
+        "allowed_origins": ["https://dev.app.example.com"],
+        "allowed_methods": ["GET", "HEAD", "PUT", "POST", "DELETE"],
+        "allowed_headers": ["*"],
+        "expose_headers": ["ETag", "x-amz-server-side-encryption", "x-amz-request-id", "x-amz-id-2"],
+        "max_age_seconds": 3000,
+    }
+    for env in ("prod", "staging", "union"):
+        assert "aws_s3_bucket_cors_configuration" not in stacks[env]["resource"]
+    # Only listers and readers, and no private folders: GET and HEAD only.
+    readers = tmp_path_factory.mktemp("environments")
+    (readers / "web.yaml").write_text(
+        BASE.replace("{name: demo-bucket}", "{name: demo-bucket, cors_origins: ['https://app.example.com']}")
+        + "private_folders: false\n"
+        + "groups: [{name: a, access: read, precedence: 1}, {name: b, access: list, precedence: 2}]\n"
+    )
+    web = load_stack(synth_dir(readers), "web")
+    (rule,) = web["resource"]["aws_s3_bucket_cors_configuration"]["files_cors"]["cors_rule"]
+    assert rule["allowed_methods"] == ["GET", "HEAD"]
+
+
+def test_client_config_is_amplify_outputs(stacks):
+    config = stacks["staging"]["output"]["client_config"]["value"]
+    assert config["version"] == "1.4"
+    assert config["auth"] | {"groups": None} == {
+        "aws_region": "eu-west-1",
+        "user_pool_id": "${aws_cognito_user_pool.users.id}",
+        "user_pool_client_id": "${aws_cognito_user_pool_client.web.id}",
+        "identity_pool_id": "${aws_cognito_identity_pool.identities.id}",
+        "unauthenticated_identities_enabled": False,
+        "groups": None,
+    }
+    assert [next(iter(group)) for group in config["auth"]["groups"]] == [
+        "finance",
+        "editors",
+        "analysts",
+        "uploads",
+    ]
+    (bucket,) = config["storage"]["buckets"]
+    assert config["storage"]["bucket_name"] == bucket["bucket_name"] == "acme-groupfolders-staging"
+    assert bucket["paths"] == {
+        "analysts/*": {"groupsanalysts": ["list", "get"]},
+        "content/*": {"groupseditors": ["list", "get", "write", "delete"]},
+        "finance/invoices/*": {"groupsfinance": ["list", "get", "write"]},
+        "finance/reports/*": {"groupsfinance": ["list", "get", "write"]},
+        "inbox/*": {"groupsuploads": ["write"]},
+        "private/{entity_id}/*": {"entityidentity": ["list", "get", "write", "delete"]},
+    }
+    assert config["custom"]["groupfolders"]["groups"]["finance"] == {
+        "access": "readwrite-nodelete",
+        "precedence": 10,
+        "folders": ["finance/reports/", "finance/invoices/"],
+    }
+    # An existing pool (prod): its ids as they are, no reference.
+    prod = stacks["prod"]["output"]["client_config"]["value"]["auth"]
+    assert (prod["user_pool_id"], prod["user_pool_client_id"]) == (
+        "eu-west-1_Pr0dPool1",
+        "4l7kq1k9pl3dq2r8v6hx0mbc5e",
+    )
+
+
 def test_provider_default_tags(stacks):
     tags = stacks["dev"]["provider"]["aws"][0]["default_tags"][0]["tags"]
     assert tags == {
@@ -325,7 +389,7 @@ def test_provider_default_tags(stacks):
 
 def test_outputs(stacks):
     assert sorted(stacks["staging"]["output"]) == sorted(
-        ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name"]
+        ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name", "client_config"]
         + [f"group_{g}_role_arn" for g in GROUPS]
     )
     assert stacks["staging"]["output"]["group_editors_role_arn"] == {
@@ -416,8 +480,10 @@ def test_adding_a_group_only_adds(example_out, synth_dir, tmp_path_factory):
     added = variant(tmp_path_factory, lambda text: text + new_group)
     for env in ENVIRONMENTS:
         before, after = blocks(load_stack(example_out, env)), blocks(load_stack(synth_dir(added), env))
-        # Only blocks that must list every group may change: with folder_guard (prod), the bucket policy.
-        must_list_all = ["data.aws_iam_policy_document.files_policy_document"] if env == "prod" else []
+        # Only blocks that must list every group may change: the client configuration and, with
+        # folder_guard (prod), the bucket policy.
+        guard = ["data.aws_iam_policy_document.files_policy_document"] if env == "prod" else []
+        must_list_all = [*guard, "output.client_config"]
         assert sorted(a for a, b in before.items() if after.get(a) != b) == must_list_all
         assert sorted(set(after) - set(before)) == [
             "aws_cognito_user_group.group_auditors",
