@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -16,6 +18,16 @@ from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
 NO_GROUP = "(no group)"
+# Mermaid (rendered by GitHub in ```mermaid blocks): node ids are hashes, labels are quoted, and
+# every character outside this set is written as an entity code (`#34;` for `"`).
+MERMAID_SAFE = re.compile(r"[A-Za-z0-9 _.,:/()'!+*-]")
+# Widened last: a node both widened and narrowed shows as widened (the later class wins).
+EDGE_STYLES = {"narrowed": "stroke:#6a737d,stroke-dasharray:4", "widened": "stroke:#d73a49,stroke-width:3px"}
+NODE_STYLES = {
+    "narrowed": "stroke:#6a737d,stroke-dasharray:4",
+    "widened": "stroke:#d73a49,stroke-width:3px,color:#d73a49",
+}
+CHANGE_STYLES = {"added": "widened", "widened": "widened", "removed": "narrowed", "narrowed": "narrowed"}
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,75 @@ def _json_text(data: object) -> str:
 
 def access_markdown(accesses: Sequence[EnvironmentAccess]) -> str:
     return (
-        _templates().get_template("access.md.j2").render(environments=accesses, capabilities=CAPABILITY_NAMES)
+        _templates()
+        .get_template("access.md.j2")
+        .render(environments=accesses, capabilities=CAPABILITY_NAMES, diagram=access_diagram)
     )
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Who (a group, or groups together) reaches which folder, and how; `style` highlights it."""
+
+    subject: str
+    folder: str
+    label: str
+    style: str = ""  # "" | widened | narrowed
+
+
+def access_diagram(access: EnvironmentAccess) -> str:
+    """Groups → folders, each edge labelled with its capabilities (Mermaid flowchart)."""
+    roles = [*access.roles, *([access.no_group] if access.no_group else [])]
+    return mermaid(
+        [
+            Edge(role.group or NO_GROUP, grant.prefix, ", ".join(grant.capabilities))
+            for role in roles
+            for grant in role.grants
+        ]
+    )
+
+
+def changes_diagram(found: Sequence[Change]) -> str:
+    """What changed on which folder, widenings highlighted; "" when no change names a folder."""
+    edges = [
+        Edge(change.subject, change.prefix, f"{change.kind}: {', '.join(change.capabilities)}", style)
+        for change in found
+        if change.prefix and change.capabilities
+        for style in (CHANGE_STYLES.get(change.kind, ""),)
+    ]
+    return mermaid(edges) if edges else ""
+
+
+def mermaid(edges: Sequence[Edge]) -> str:
+    lines = ["flowchart LR"]
+    declared: set[str] = set()
+
+    def node(kind: str, name: str) -> str:
+        node_id = f"{kind}_{hashlib.sha256(f'{kind}:{name}'.encode()).hexdigest()[:10]}"
+        if node_id in declared:
+            return node_id
+        declared.add(node_id)
+        return f'{node_id}["{mermaid_text(name)}"]'
+
+    styled: dict[str, tuple[set[str], list[int]]] = {style: (set(), []) for style in EDGE_STYLES}
+    for index, edge in enumerate(edges):
+        source, target = node("g", edge.subject), node("f", edge.folder)
+        lines.append(f'  {source} -->|"{mermaid_text(edge.label)}"| {target}')
+        if edge.style:
+            nodes, links = styled[edge.style]
+            nodes.update(part.split("[")[0] for part in (source, target))
+            links.append(index)
+    for style, (nodes, links) in styled.items():
+        if links:
+            lines.append(f"  classDef {style} {NODE_STYLES[style]}")
+            lines.append(f"  class {','.join(sorted(nodes))} {style}")
+            lines.append(f"  linkStyle {','.join(map(str, links))} {EDGE_STYLES[style]}")
+    return "\n".join(lines) + "\n"
+
+
+def mermaid_text(text: str) -> str:
+    """`text` for a quoted Mermaid label: quotes, `<>`, `|`, `#` and the like as entity codes."""
+    return "".join(c if MERMAID_SAFE.fullmatch(c) else f"#{ord(c)};" for c in text)
 
 
 def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
@@ -308,7 +387,7 @@ def _ordered(capabilities: set[str]) -> tuple[str, ...]:
 
 
 def changes_markdown(found: Sequence[Change]) -> str:
-    return _templates().get_template("changes.md.j2").render(changes=found)
+    return _templates().get_template("changes.md.j2").render(changes=found, diagram=changes_diagram)
 
 
 def changes_json(found: Sequence[Change]) -> list[dict[str, Any]]:

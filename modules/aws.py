@@ -52,6 +52,10 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_cors_configuration import (
+    S3BucketCorsConfiguration,
+    S3BucketCorsConfigurationCorsRule,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
@@ -101,6 +105,8 @@ __all__ = [
     "LambdaFunctionTracingConfig",
     "LambdaPermission",
     "S3Bucket",
+    "S3BucketCorsConfiguration",
+    "S3BucketCorsConfigurationCorsRule",
     "S3BucketLifecycleConfiguration",
     "S3BucketLifecycleConfigurationRule",
     "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload",

@@ -9,6 +9,7 @@ from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, Te
 from constructs import Construct, Node
 
 from modules import naming
+from modules.access_model import environment_access
 from modules.aws import (
     AwsProvider,
     AwsProviderDefaultTags,
@@ -16,6 +17,7 @@ from modules.aws import (
     IamRole,
     KmsKey,
 )
+from modules.client_config import ClientIds, client_config
 from modules.config.model import Environment
 from modules.constructs.bucket import FilesBucket
 from modules.constructs.cognito_group import CognitoGroupWithRole, cognito_group
@@ -24,6 +26,7 @@ from modules.constructs.folder_role import FolderRole
 from modules.constructs.identity_pool import CognitoIdentity
 from modules.constructs.user_pool import UserDirectory
 from modules.policies import principal_tags
+from modules.policies.actions import http_methods
 from modules.policies.environment_documents import EnvironmentDocuments, environment_documents
 from modules.policies.references import References
 
@@ -39,7 +42,11 @@ class GroupFoldersStack(TerraformStack):
         _backend(self, environment)
         pool_name = naming.identity_pool_name(environment)
         FilesBucket(
-            self, environment.bucket, key_alias=f"alias/{pool_name}-files", policy=documents.bucket_policy
+            self,
+            environment.bucket,
+            key_alias=f"alias/{pool_name}-files",
+            policy=documents.bucket_policy,
+            cors_methods=http_methods(documents.granted_actions),
         )
         tags_mode = environment.identity_pool.role_mapping == "tags"
         claims = (
@@ -99,6 +106,13 @@ class GroupFoldersStack(TerraformStack):
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
+        ids = ClientIds(directory.user_pool_id, directory.client_id, identity.pool_id)
+        TerraformOutput(
+            self,
+            naming.CLIENT_CONFIG_OUTPUT,
+            value=client_config(environment, environment_access(environment), ids),
+            description="amplify_outputs.json for web and mobile clients",
+        )
 
     @jsii.member(jsii_name="allocateLogicalId")
     def _allocate_logical_id(self, tf_element: Node | TerraformElement) -> str:

@@ -11,10 +11,22 @@ from modules import output_dir
 from modules.config.model import Environment
 from modules.stack import GroupFoldersStack
 
+# The S3 backend's use_lockfile needs Terraform 1.10. HCL beside cdk.tf.json rather than an
+# override inside it: checkov's terraform_json parser accepts only objects in `terraform`.
+REQUIRED_TERRAFORM = ">= 1.10"
+VERSIONS_FILE = "versions.tf"
+VERSIONS = f"""\
+# Written by groupfolders. Terraform reads this file together with cdk.tf.json.
+terraform {{
+  required_version = "{REQUIRED_TERRAFORM}"
+}}
+"""
+
 
 def synthesize(environments: Sequence[Environment], outdir: Path, templates: Path | None = None) -> None:
-    """`outdir` holds exactly the stacks asked for and cdktf's manifest, or stays as it was;
-    Terraform's working files in `stacks/<env>/` stay in place either way.
+    """`outdir` holds exactly the stacks asked for (each with its VERSIONS_FILE) and cdktf's
+    manifest, or stays as it was; Terraform's working files in `stacks/<env>/` stay in place
+    either way.
 
     It must be absent, empty or groupfolders' own earlier output (see modules/output_dir.py).
     """
@@ -24,5 +36,7 @@ def synthesize(environments: Sequence[Environment], outdir: Path, templates: Pat
         for environment in environments:
             GroupFoldersStack(app, environment, templates)
         app.synth()
+        for environment in environments:
+            (staging / "stacks" / environment.name / VERSIONS_FILE).write_text(VERSIONS)
 
     output_dir.replace(outdir, build)

@@ -303,10 +303,12 @@ def _finding(finding: Any) -> LintFinding:
 
 
 def _ignores(rule: Mapping[str, Any], kind: str, finding: LintFinding) -> bool:
-    """Same issue, same kind of policy, and the finding's location has the rule's values."""
+    """Same issue, same kind of policy, the finding's location has the rule's values, and its
+    detail is one of the rule's `details` where the rule lists them."""
     return (
         rule["issue"] == finding.issue
         and rule["policy"] == kind
+        and finding.detail in rule.get("details", [finding.detail])
         and all(finding.location.get(key) == value for key, value in rule["location"].items())
     )
 

@@ -71,7 +71,12 @@ def test_outdir_refuses_a_directory_holding_a_file_it_did_not_write(capsys, tmp_
     assert tree(outdir) == before
     (outdir / "stacks" / "dev" / "main.tf").unlink()
     assert run(capsys, "synth", "--outdir", str(outdir), "--env", "dev") == (0, [])
-    assert sorted(tree(outdir)) == [MARKER, "manifest.json", "stacks/dev/cdk.tf.json"]
+    assert sorted(tree(outdir)) == [
+        MARKER,
+        "manifest.json",
+        "stacks/dev/cdk.tf.json",
+        "stacks/dev/versions.tf",
+    ]
 
 
 # What `cdktf deploy <env>` / `terraform -chdir=cdktf.out/stacks/<env> init && apply` leave behind.
@@ -123,7 +128,8 @@ def test_a_stack_not_synthesized_loses_its_stack_and_keeps_its_state(capsys, tmp
         f"prod: not synthesized, no cdk.tf.json; {outdir / 'stacks' / 'prod'} keeps Terraform's "
         ".terraform, .terraform.lock.hcl, terraform.prod.tfstate, terraform.prod.tfstate.backup"
     )
-    assert sorted(tree(outdir)) == sorted([MARKER, "manifest.json", "stacks/dev/cdk.tf.json", *kept]), (
+    written = [MARKER, "manifest.json", "stacks/dev/cdk.tf.json", "stacks/dev/versions.tf"]
+    assert sorted(tree(outdir)) == sorted([*written, *kept]), (
         "staging and union had no Terraform files: gone whole"
     )
     assert {name: (outdir / name).read_bytes() for name in kept} == kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,10 @@ KEY = "arn:aws:kms:eu-west-1:123456789012:key/" + "0" * 8 + "-0000-0000-0000-" +
             "backend.region",
         ),
         ({"bucket": {"name": "demo-bucket", "shared_with": ["two{x}"]}}, "bucket.shared_with[0]"),
+        (
+            {"bucket": {"name": "demo-bucket", "cors_origins": ["https://app.example.com{x}"]}},
+            "bucket.cors_origins[0]",
+        ),
         ({"tags": {"owner{x}": "me"}}, "tags"),
         ({"tags": {"owner": "me{x}"}}, "tags.owner"),
         (
@@ -246,10 +251,49 @@ def test_every_setting_for_a_new_bucket_only_is_refused_on_an_existing_one(write
     marked = sorted(
         n for n, f in Bucket.model_fields.items() if (f.json_schema_extra or {}).get("new_bucket_only")
     )
-    assert marked == ["access_logs", "encryption", "folder_guard", "noncurrent_version_days"]
+    assert marked == [
+        "access_logs",
+        "cors_any_origin",
+        "cors_origins",
+        "encryption",
+        "folder_guard",
+        "noncurrent_version_days",
+    ]
     text = BASE.replace("{name: demo-bucket}", "{existing: demo-bucket, access_logs: true, encryption: s3}")
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(write_env(text + "groups: [{name: a, access: read, precedence: 1}]\n"))
     assert [p.reason for p in caught.value.problems] == [
         "access_logs, encryption configure a bucket created here; an existing bucket is used as it is"
+    ]
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        ["https://app.example.com"],
+        ["https://localhost:8443", "https://a-b.example.co.uk", "https://app.example.com:65535"],
+    ],
+)
+def test_cors_origins_that_pass(write_env, origins: list[str]):
+    """Beside tests/bad_inputs/cors-*.yaml: https origins with a host and an optional port."""
+    bucket = json.dumps({"name": "demo-bucket", "cors_origins": origins})
+    text = BASE.replace("{name: demo-bucket}", bucket)
+    (environment,) = load_valid_environments(
+        write_env(text + "groups: [{name: a, access: read, precedence: 1}]\n")
+    )
+    assert environment.bucket.cors_origins == tuple(origins)
+
+
+def test_any_origin_needs_its_flag(write_env):
+    def bucket(flag: str) -> str:
+        return BASE.replace("{name: demo-bucket}", "{name: demo-bucket, cors_origins: ['*']" + flag + "}")
+
+    group = "groups: [{name: a, access: read, precedence: 1}]\n"
+    (environment,) = load_valid_environments(write_env(bucket(", cors_any_origin: true") + group))
+    assert environment.bucket.cors_origins == ("*",)
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(write_env(bucket("") + group))
+    assert [p.reason for p in caught.value.problems] == [
+        "cors_origins '*' lets every web page use a signed-in user's credentials on this bucket: "
+        "list the origins, or set cors_any_origin: true to mean it"
     ]

@@ -29,6 +29,7 @@ STAGES: dict[str, int] = {
     "validation": 4,
     "access_report": 5,
     "explain": 5,
+    "client_config": 5,
     "review_base": 5,
     "aws": 6,
     "constructs": 7,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from modules.access_model import environment_access
-from modules.access_report import Change, changes
+from modules.access_report import Change, Edge, changes, changes_diagram, mermaid, mermaid_text
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT
 
@@ -334,3 +335,41 @@ def test_deletion_protection_turned_off_is_data_loss(tmp_path: Path):
     )
     assert result.returncode == 3
     assert "- **data loss**: user pool deletion protection: off (was: on)\n" in result.stdout
+
+
+# --- the Mermaid diagram (golden above; here what the goldens cannot show)
+
+
+def test_mermaid_labels_cannot_break_out_of_their_quotes():
+    hostile = 'a"] --> x[b|c <i>#1'
+    assert mermaid_text(hostile) == "a#34;#93; --#62; x#91;b#124;c #60;i#62;#35;1"
+    assert mermaid_text("finance/reports/ (2024)") == "finance/reports/ (2024)"
+    (_, line) = mermaid([Edge(hostile, "f/", hostile)]).splitlines()
+    node_id = line.split('["')[0].strip()
+    assert re.fullmatch(r"g_[0-9a-f]{10}", node_id)
+    assert line.count('"') == 6  # three quoted labels (group, edge, folder), nothing else
+
+
+def test_mermaid_nodes_are_declared_once_with_ids_from_their_names():
+    text = mermaid([Edge("a", "x/", "read"), Edge("b", "x/", "write"), Edge("a", "y/", "list")])
+    lines = text.splitlines()
+    folder = lines[1].split("| ")[1].split("[")[0]
+    assert lines[2].endswith(f"| {folder}")  # the second edge reuses the node
+    group = lines[1].split("[")[0].strip()
+    assert lines[3].startswith(f"  {group} -->")  # and so does the group
+    assert mermaid([Edge("a", "y/", "list")]).splitlines()[1].split("[")[0].strip() == group
+
+
+def test_widenings_are_highlighted_and_a_change_without_a_folder_is_not_drawn():
+    found = [
+        Change("dev", "a", "widened", "x/", ("write",)),
+        Change("dev", "b", "narrowed", "y/", ("delete",)),
+        Change("dev", "", "changed", "", (), "role mapping: rules (was: token)"),
+    ]
+    lines = changes_diagram(found).splitlines()
+    assert [line.split()[0] for line in lines[3:]] == ["classDef", "class", "linkStyle"] * 2
+    assert lines[-3].startswith("  classDef widened") and lines[-1] == (
+        "  linkStyle 0 stroke:#d73a49,stroke-width:3px"
+    )
+    assert lines[-4] == "  linkStyle 1 stroke:#6a737d,stroke-dasharray:4"
+    assert changes_diagram(found[2:]) == ""

@@ -186,10 +186,20 @@ def probes(environment: Environment, identity: str) -> Iterator[Probe]:
 
 
 def evaluator_allows(
-    role: RoleUnderTest, probe: Probe, bucket: str, resource_policy: dict[str, Any], secure: bool = True
+    role: RoleUnderTest,
+    probe: Probe,
+    bucket: str,
+    resource_policy: dict[str, Any],
+    *,
+    secure: bool = True,
+    tls: str = "1.3",
 ) -> bool:
     """The evaluator's verdict for the caller IDENTITY in `role`, the bucket policy applying as well."""
-    context = {"cognito-identity.amazonaws.com:sub": IDENTITY, "aws:SecureTransport": str(secure).lower()}
+    context = {
+        "cognito-identity.amazonaws.com:sub": IDENTITY,
+        "aws:SecureTransport": str(secure).lower(),
+        "s3:TlsVersion": tls,
+    }
     resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
     if probe.is_listing and probe.path is not None:
         context["s3:prefix"] = probe.path
@@ -301,6 +311,18 @@ def test_insecure_transport_is_denied_by_the_bucket_policy(roles, stacks, enviro
             if model_allows(role.model, probe):
                 bucket = environment.bucket.bucket_name
                 assert not evaluator_allows(role, probe, bucket, resource_policy, secure=False), probe
+
+
+def test_tls_before_1_2_is_denied_by_the_bucket_policy(roles, stacks, environments):
+    """s3:TlsVersion below 1.2 is denied over every Allow; 1.2 itself is allowed."""
+    for role in roles:
+        environment = environments[role.environment]
+        resource_policy = bucket_policy(stacks[role.environment])
+        bucket = environment.bucket.bucket_name
+        allowed = [probe for probe in probes(environment, IDENTITY) if model_allows(role.model, probe)]
+        for probe in allowed:
+            assert evaluator_allows(role, probe, bucket, resource_policy, tls="1.2"), probe
+            assert not evaluator_allows(role, probe, bucket, resource_policy, tls="1.1"), probe
 
 
 def test_folders_are_case_sensitive_in_the_model(environments):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, PROJECT, load_stack
+from tests.conftest import BASE, EXAMPLES, PROJECT, load_stack
 from tests.stack_checks import blocks, dangling_references, non_references
 
 SNAPSHOTS = PROJECT / "tests" / "snapshots"
@@ -252,11 +254,17 @@ def test_new_bucket_is_hardened(stacks, env):
     assert rules["files_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
     assert rules["files_logs_lifecycle"]["noncurrent_version_expiration"] == [{"noncurrent_days": 30}]
     assert rules["files_logs_lifecycle"]["expiration"] == [{"days": 365}]
-    tls = stacks[env]["data"]["aws_iam_policy_document"]["files_policy_document"]["statement"][0]
-    assert (tls["effect"], tls["condition"]) == (
-        "Deny",
-        [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
-    )
+    for document in ("files_policy_document", "files_logs_policy_document"):
+        tls_only, tls_version = stacks[env]["data"]["aws_iam_policy_document"][document]["statement"][:2]
+        assert (tls_only["effect"], tls_only["condition"]) == (
+            "Deny",
+            [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+        )
+        assert (tls_version["effect"], tls_version["actions"], tls_version["condition"]) == (
+            "Deny",
+            ["s3:*"],
+            [{"test": "NumericLessThan", "variable": "s3:TlsVersion", "values": ["1.2"]}],
+        )
 
 
 def test_backends(stacks):
@@ -273,6 +281,117 @@ def test_backends(stacks):
     assert stacks["prod"]["terraform"]["required_providers"]["aws"]["version"] == "6.25.0"
 
 
+def test_every_stack_requires_terraform_1_10(example_out):
+    """use_lockfile needs Terraform 1.10: each stack directory says so once, in versions.tf."""
+    from modules.synth import VERSIONS  # noqa: PLC0415
+
+    directories = sorted(path.name for path in (example_out / "stacks").iterdir())
+    assert directories == sorted(SNAPSHOTTED)
+    for name in directories:
+        text = (example_out / "stacks" / name / "versions.tf").read_text()
+        assert text == VERSIONS
+        assert re.findall(r'required_version = "([^"]*)"', text) == [">= 1.10"]
+        assert "required_version" not in load_stack(example_out, name)["terraform"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on this machine")
+def test_terraform_accepts_versions_tf(example_out, tmp_path):
+    """Terraform parses the file (canonical format) and enforces its constraint."""
+    versions = (example_out / "stacks" / "dev" / "versions.tf").read_text()
+    environment = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+
+    def terraform(directory: Path, text: str, *command: str) -> subprocess.CompletedProcess[str]:
+        directory.mkdir()
+        (directory / "versions.tf").write_text(text)
+        return subprocess.run(
+            ["terraform", f"-chdir={directory}", *command],
+            capture_output=True, text=True, check=False, env=environment,
+        )  # fmt: skip
+
+    assert terraform(tmp_path / "fmt", versions, "fmt", "-check").returncode == 0
+    assert terraform(tmp_path / "ours", versions, "init", "-backend=false", "-no-color").returncode == 0
+    refused = terraform(
+        tmp_path / "older", versions.replace(">= 1.10", "< 1.10"), "init", "-backend=false", "-no-color"
+    )
+    assert (refused.returncode, "Unsupported Terraform Core version" in refused.stderr) == (1, True)
+
+
+def test_cors_only_where_asked_with_the_methods_of_the_capabilities(stacks, synth_dir, tmp_path_factory):
+    (rule,) = stacks["dev"]["resource"]["aws_s3_bucket_cors_configuration"]["files_cors"]["cors_rule"]
+    # dev's levels: read, readwrite, readwrite-nodelete, write (and private folders): every method.
+    assert rule == {
+        "allowed_origins": ["https://dev.app.example.com"],
+        "allowed_methods": ["GET", "HEAD", "PUT", "POST", "DELETE"],
+        "allowed_headers": ["*"],
+        "expose_headers": ["ETag", "x-amz-server-side-encryption", "x-amz-request-id", "x-amz-id-2"],
+        "max_age_seconds": 3000,
+    }
+    for env in ("prod", "staging", "union"):
+        assert "aws_s3_bucket_cors_configuration" not in stacks[env]["resource"]
+    # Only listers and readers, and no private folders: GET and HEAD only.
+    readers = tmp_path_factory.mktemp("environments")
+    (readers / "web.yaml").write_text(
+        BASE.replace("{name: demo-bucket}", "{name: demo-bucket, cors_origins: ['https://app.example.com']}")
+        + "private_folders: false\n"
+        + "groups: [{name: a, access: read, precedence: 1}, {name: b, access: list, precedence: 2}]\n"
+    )
+    web = load_stack(synth_dir(readers), "web")
+    (rule,) = web["resource"]["aws_s3_bucket_cors_configuration"]["files_cors"]["cors_rule"]
+    assert rule["allowed_methods"] == ["GET", "HEAD"]
+
+
+def test_client_config_is_amplify_outputs(stacks):
+    config = stacks["staging"]["output"]["client_config"]["value"]
+    assert config["version"] == "1.4"
+    assert config["auth"] | {"groups": None} == {
+        "aws_region": "eu-west-1",
+        "user_pool_id": "${aws_cognito_user_pool.users.id}",
+        "user_pool_client_id": "${aws_cognito_user_pool_client.web.id}",
+        "identity_pool_id": "${aws_cognito_identity_pool.identities.id}",
+        "unauthenticated_identities_enabled": False,
+        "groups": None,
+    }
+    assert [next(iter(group)) for group in config["auth"]["groups"]] == [
+        "finance",
+        "editors",
+        "analysts",
+        "uploads",
+    ]
+    (bucket,) = config["storage"]["buckets"]
+    assert config["storage"]["bucket_name"] == bucket["bucket_name"] == "acme-groupfolders-staging"
+    assert bucket["paths"] == {
+        "analysts/*": {"groupsanalysts": ["list", "get"]},
+        "content/*": {"groupseditors": ["list", "get", "write", "delete"]},
+        "finance/invoices/*": {"groupsfinance": ["list", "get", "write"]},
+        "finance/reports/*": {"groupsfinance": ["list", "get", "write"]},
+        "inbox/*": {"groupsuploads": ["write"]},
+        "private/{entity_id}/*": {"entityidentity": ["list", "get", "write", "delete"]},
+        "reports/*": {
+            "groupsanalysts": ["list", "get"],
+            "groupseditors": ["list", "get"],
+            "groupsfinance": ["list", "get", "write"],
+        },
+    }
+    assert config["custom"]["groupfolders"]["groups"]["finance"] == {
+        "access": "readwrite-nodelete",
+        "precedence": 10,
+        "folders": ["finance/reports/", "finance/invoices/"],
+        "shared_folders": {"reports/": "readwrite-nodelete"},
+    }
+    assert config["custom"]["groupfolders"]["groups"]["editors"] == {
+        "access": "readwrite",
+        "precedence": 20,
+        "folders": ["content/"],
+        "shared_folders": {"reports/": "read"},
+    }
+    # An existing pool (prod): its ids as they are, no reference.
+    prod = stacks["prod"]["output"]["client_config"]["value"]["auth"]
+    assert (prod["user_pool_id"], prod["user_pool_client_id"]) == (
+        "eu-west-1_Pr0dPool1",
+        "4l7kq1k9pl3dq2r8v6hx0mbc5e",
+    )
+
+
 def test_provider_default_tags(stacks):
     tags = stacks["dev"]["provider"]["aws"][0]["default_tags"][0]["tags"]
     assert tags == {
@@ -285,7 +404,7 @@ def test_provider_default_tags(stacks):
 
 def test_outputs(stacks):
     assert sorted(stacks["staging"]["output"]) == sorted(
-        ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name"]
+        ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name", "client_config"]
         + [f"group_{g}_role_arn" for g in GROUPS]
     )
     assert stacks["staging"]["output"]["group_editors_role_arn"] == {
@@ -376,8 +495,10 @@ def test_adding_a_group_only_adds(example_out, synth_dir, tmp_path_factory):
     added = variant(tmp_path_factory, lambda text: text + new_group)
     for env in ENVIRONMENTS:
         before, after = blocks(load_stack(example_out, env)), blocks(load_stack(synth_dir(added), env))
-        # Only blocks that must list every group may change: with folder_guard (prod), the bucket policy.
-        must_list_all = ["data.aws_iam_policy_document.files_policy_document"] if env == "prod" else []
+        # Only blocks that must list every group may change: the client configuration and, with
+        # folder_guard (prod), the bucket policy.
+        guard = ["data.aws_iam_policy_document.files_policy_document"] if env == "prod" else []
+        must_list_all = [*guard, "output.client_config"]
         assert sorted(a for a, b in before.items() if after.get(a) != b) == must_list_all
         assert sorted(set(after) - set(before)) == [
             "aws_cognito_user_group.group_auditors",

@@ -43,6 +43,13 @@ CLIENT_ID = re.compile(r"[0-9a-z]{1,128}")
 # interpolation (`$`, `{`, `}`), or that no folder name needs.
 PREFIX_CHARACTER = re.compile(r"[A-Za-z0-9!_.'()/-]+")
 MAX_PRECEDENCE = 2**31 - 1
+# A browser's Origin header for a secure page: https, a lowercase host name, an optional port;
+# no path, no trailing '/', no wildcard (S3 compares it with the request's Origin as it is).
+HTTPS_ORIGIN = re.compile(
+    r"https://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::([0-9]{1,5}))?"
+)
+ANY_ORIGIN = "*"
+MAX_PORT = 65535
 # Marks a bucket setting that configures a bucket created here (see Bucket._new_or_existing).
 NEW_BUCKET_ONLY: dict[str, Any] = {"new_bucket_only": True}
 # How the README shows a default that is not a value.
@@ -213,6 +220,23 @@ def _check_key_arn(arn: str | None) -> str | None:
 PrincipalArn = Annotated[str, AfterValidator(_check_principal)]
 
 
+def _check_origin(origin: str) -> str:
+    if origin == ANY_ORIGIN:
+        return origin
+    if not origin.startswith("https://"):
+        raise ValueError(f"CORS origin {origin!r} must start with https://: only secure pages may use it")
+    found = HTTPS_ORIGIN.fullmatch(origin)
+    if not found or not 1 <= int(found.group(1) or 443) <= MAX_PORT:
+        raise ValueError(
+            f"CORS origin {origin!r} is not an origin like https://app.example.com "
+            "(lowercase host name, optional port, no path, no trailing '/')"
+        )
+    return origin
+
+
+CorsOrigin = Annotated[str, AfterValidator(_check_origin)]
+
+
 class Bucket(Frozen):
     name: BucketName = Field(
         None, description="a new hardened bucket of this name", json_schema_extra=ONE_REQUIRED
@@ -255,6 +279,19 @@ class Bucket(Frozen):
         "kept under the 20 KB bucket-policy limit",
         json_schema_extra=NEW_BUCKET_ONLY,
     )
+    cors_origins: tuple[CorsOrigin, ...] = Field(
+        (),
+        description="new bucket: web pages (`https://host[:port]`) whose scripts may call S3 with a "
+        "signed-in user's credentials (CORS); methods follow the capabilities in use: `GET`/`HEAD` to list "
+        "and read, `PUT`/`POST` to write, `DELETE` to delete; `*` only with `cors_any_origin`",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
+    cors_any_origin: bool = Field(
+        False,
+        description='new bucket: mean it when `cors_origins` is `["*"]`: any web page may then use a '
+        "signed-in user's credentials on the bucket",
+        json_schema_extra=NEW_BUCKET_ONLY,
+    )
     exempt_principals: tuple[PrincipalArn, ...] = Field(
         (),
         description="with `folder_guard`: IAM role or user ARNs that keep access (required, non-empty: "
@@ -283,6 +320,7 @@ class Bucket(Frozen):
                 f"{self.name!r} is too long for its log bucket {self.log_bucket_name!r} (63 characters)"
             )
         _check_folder_guard(self.folder_guard, self.exempt_principals)
+        _check_cors(self.cors_origins, self.cors_any_origin)
         return self
 
     @property
@@ -325,6 +363,18 @@ def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...]) -> None:
         raise ValueError("exempt_principals only matter with folder_guard: true")
     if len(set(exempt)) != len(exempt):
         raise ValueError("exempt_principals lists a principal twice")
+
+
+def _check_cors(origins: tuple[str, ...], any_origin: bool) -> None:
+    if ANY_ORIGIN in origins and not any_origin:
+        raise ValueError(
+            "cors_origins '*' lets every web page use a signed-in user's credentials on this bucket: "
+            "list the origins, or set cors_any_origin: true to mean it"
+        )
+    if any_origin and origins != (ANY_ORIGIN,):
+        raise ValueError("cors_any_origin: true goes with cors_origins: ['*'] and no other origin")
+    if len(set(origins)) != len(origins):
+        raise ValueError("cors_origins lists an origin twice")
 
 
 def _check_prefix(prefix: str) -> str:

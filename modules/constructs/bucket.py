@@ -10,6 +10,8 @@ from modules.aws import (
     KmsAlias,
     KmsKey,
     S3Bucket,
+    S3BucketCorsConfiguration,
+    S3BucketCorsConfigurationCorsRule,
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
@@ -31,13 +33,26 @@ from modules.policies.documents import ACCESS_LOG_PREFIX, Document, key_policy, 
 LOG_RETENTION_DAYS = 365
 LOG_NONCURRENT_DAYS = 30
 INCOMPLETE_UPLOAD_DAYS = 7
+# Response headers a browser SDK may read: ETag to complete a multipart upload, the others to
+# report what S3 did (encryption, request ids for support cases).
+CORS_EXPOSE_HEADERS = ("ETag", "x-amz-server-side-encryption", "x-amz-request-id", "x-amz-id-2")
+CORS_MAX_AGE_SECONDS = 3000
 
 
 class FilesBucket(Construct):
     """The files bucket: created and hardened here, or an existing one, used by name and
     left untouched (then this construct holds nothing)."""
 
-    def __init__(self, scope: Construct, config: Bucket, *, key_alias: str, policy: Document | None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        config: Bucket,
+        *,
+        key_alias: str,
+        policy: Document | None,
+        cors_methods: tuple[str, ...],
+    ) -> None:
+        """`cors_methods`: what the roles' capabilities need from a browser (with `cors_origins`)."""
         super().__init__(scope, "files_bucket")
         if config.name is None:
             return
@@ -49,6 +64,8 @@ class FilesBucket(Construct):
             _bucket_policy(self, naming.FILES, bucket, policy)
         if config.access_logs:
             _access_logs(self, bucket, config.log_bucket_name, account.account_id)
+        if config.cors_origins and cors_methods:
+            _cors(self, bucket, config.cors_origins, cors_methods)
 
     def _key(self, config: Bucket, alias: str, account_id: str) -> str:
         document = policy_document(self, naming.FILES_KEY_POLICY, key_policy(account_id))
@@ -62,6 +79,19 @@ class FilesBucket(Construct):
         )
         KmsAlias(self, naming.FILES_KEY_ALIAS, name=alias, target_key_id=key.key_id)
         return key.arn
+
+
+def _cors(scope: Construct, bucket: S3Bucket, origins: tuple[str, ...], methods: tuple[str, ...]) -> None:
+    """Scripts of `origins` may send the requests of `methods`, signed with the user's credentials:
+    CORS only lets the browser send them; the group roles still decide what S3 allows."""
+    rule = S3BucketCorsConfigurationCorsRule(
+        allowed_origins=list(origins),
+        allowed_methods=list(methods),
+        allowed_headers=["*"],  # the SDK signs with Authorization and x-amz-* headers
+        expose_headers=list(CORS_EXPOSE_HEADERS),
+        max_age_seconds=CORS_MAX_AGE_SECONDS,
+    )
+    S3BucketCorsConfiguration(scope, naming.FILES_CORS, bucket=bucket.id, cors_rule=[rule])
 
 
 def _access_logs(scope: Construct, source: S3Bucket, log_bucket_name: str, account_id: str) -> None:

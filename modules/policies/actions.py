@@ -10,6 +10,7 @@ checker without a capability or a KMS need (modelled on aws-cdk's aws-s3 `perms.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,6 +48,15 @@ LIST_ACTIONS = frozenset(a.name for a in TABLE if a.kind == "list")
 OBJECT_ACTIONS = frozenset(a.name for a in TABLE if a.kind == "object")
 CAPABILITY_NAMES: tuple[Capability, ...] = ("list", "read", "write", "delete")
 KMS_ACTIONS = (DECRYPT, GENERATE_DATA_KEY)
+# The HTTP methods of a browser's requests for each capability: a bucket's CORS AllowedMethods.
+# Listing is a GET on the bucket; a multipart upload POSTs to start and finish, PUTs each part.
+HTTP_METHODS: dict[Capability, tuple[str, ...]] = {
+    "list": ("GET",),
+    "read": ("GET", "HEAD"),
+    "write": ("PUT", "POST"),
+    "delete": ("DELETE",),
+}
+HTTP_METHOD_ORDER = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
 
 def capabilities(actions: set[str] | frozenset[str] | tuple[str, ...]) -> tuple[Capability, ...]:
@@ -59,3 +69,11 @@ def kms_needs(actions: set[str] | frozenset[str]) -> list[str]:
     """The key actions that SSE-KMS needs for `actions`, in a fixed order."""
     needed = {kms for name in actions if name in BY_NAME for kms in BY_NAME[name].kms}
     return [kms for kms in KMS_ACTIONS if kms in needed]
+
+
+def http_methods(actions: Iterable[str]) -> tuple[str, ...]:
+    """The HTTP methods that `actions` (S3 actions of this table; others are ignored) take, in
+    HTTP_METHOD_ORDER."""
+    found = capabilities(frozenset(name for name in actions if name in BY_NAME))
+    needed = {method for capability in found for method in HTTP_METHODS[capability]}
+    return tuple(method for method in HTTP_METHOD_ORDER if method in needed)

@@ -164,8 +164,8 @@ def folder_claims_logs_policy(log_group_arn: str) -> Document:
 
 
 def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
-    """TLS only; with a folder guard, each folder is also closed to all but its owner."""
-    statements = [_tls_only(bucket_arn)]
+    """TLS 1.2 or later only; with a folder guard, each folder is also closed to all but its owner."""
+    statements = _secure_transport(bucket_arn)
     if guard is None:
         return _document(statements)
     exempt = list(guard.exempt_principals)
@@ -201,7 +201,7 @@ def log_bucket_policy(log_bucket_arn: str, source_bucket_arn: str, account_id: s
     """S3 server access logging writes with the logging service principal, from our bucket only."""
     return _document(
         [
-            _tls_only(log_bucket_arn),
+            *_secure_transport(log_bucket_arn),
             {
                 "Sid": "AllowServerAccessLogs",
                 "Effect": "Allow",
@@ -230,6 +230,22 @@ def key_policy(account_id: str) -> Document:
             }
         ]
     )
+
+
+def _secure_transport(bucket_arn: str) -> list[dict[str, Any]]:
+    """Requests without TLS, and with TLS older than 1.2 (s3:TlsVersion), are denied."""
+    return [_tls_only(bucket_arn), _tls_version(bucket_arn)]
+
+
+def _tls_version(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyOutdatedTls",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["s3:*"],
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"NumericLessThan": {"s3:TlsVersion": ["1.2"]}},
+    }
 
 
 def _tls_only(bucket_arn: str) -> dict[str, Any]:

@@ -35,6 +35,19 @@ class EnvironmentDocuments:
     trust: Document  # every role of the environment shares it
     bucket_policy: Document | None  # None: an existing bucket is left as it is
 
+    @property
+    def granted_actions(self) -> frozenset[str]:
+        """Every action that some role of the environment allows."""
+        roles = [*self.group_policies.values(), self.folders_policy, self.no_group_policy]
+        return frozenset(
+            action
+            for policy in roles
+            if policy is not None
+            for statement in policy["Statement"]
+            if statement["Effect"] == "Allow"
+            for action in statement["Action"]
+        )
+
 
 class GroupTemplateErrors(Exception):
     """The access level of one or more groups does not render; by group name."""
