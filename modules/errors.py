@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -12,11 +14,13 @@ class Problem:
     file: str
     path: str
     reason: str
+    line: int | None = None  # where the value is written, when it is (1-based)
+    column: int | None = None
 
     def __str__(self) -> str:
-        if self.path:
-            return f"{self.file}: {self.path}: {self.reason}"
-        return f"{self.file}: {self.reason}"
+        """`file:line:column: path: reason`, the form editors and CI annotations link to."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.reason}" if self.path else f"{where}: {self.reason}"
 
 
 class ConfigError(Exception):
@@ -25,3 +29,9 @@ class ConfigError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(dict.fromkeys(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """` (did you mean 'read'?)` when `word` is close to one of `known`, else nothing."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

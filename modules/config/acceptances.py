@@ -69,7 +69,7 @@ def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
     # Anchors and aliases are allowed here: entries share a reason (&key-policy). Python-mode
     # validation keeps an alias one object, so nothing is expanded.
     entries = read_yaml(path, aliases=True)
-    source = Source(document={}, origins={}, file=display_path(path))
+    source = Source(document={}, file=display_path(path))
     if entries is None:
         return ()
     if not isinstance(entries, list):
@@ -86,7 +86,7 @@ def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
         try:
             acceptances.append(Acceptance.model_validate(entry))
         except ValidationError as error:
-            problems += validation_problems(source, error, (index,))
+            problems += validation_problems(source, error, (index,), Acceptance)
     if problems:
         raise ConfigError(problems)
     return tuple(acceptances)
