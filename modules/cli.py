@@ -23,13 +23,14 @@ from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
 from modules.config.acceptances import Acceptance, load_acceptances
 from modules.config.model import Environment
+from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
 from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
 from modules.scan import ScanError, scan, table, verdict, write_check_reports
-from modules.validation import load_valid_environments
+from modules.validation import load_checked_environments
 
 DEFAULT_ENVIRONMENTS = Path("environments")  # relative to the working directory, like every default path
 DEFAULT_OUTDIR = "cdktf.out"
@@ -171,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     outside = getattr(arguments, "allow_extends_outside", False)
     try:
         with progress.step(f"validating {environments_dir}"):
-            environments = load_valid_environments(environments_dir, names, extends_outside=outside)
+            checked = load_checked_environments(environments_dir, names, extends_outside=outside)
+        environments = tuple(environment for environment, _ in checked)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
@@ -192,9 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             synthesize(environments, outdir)
         print(synth_summary(environments, outdir))
         if report_dir is not None:
-            return _check(
-                environments, acceptances, outdir, report_dir, arguments=arguments, progress=progress
-            )
+            return _check(checked, acceptances, outdir, report_dir, arguments=arguments, progress=progress)
         return 0
     except (ScanError, output_dir.OutputDirError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -239,7 +239,7 @@ def _report(environments: Sequence[Environment], arguments: argparse.Namespace, 
 
 
 def _check(
-    environments: Sequence[Environment],
+    checked: Sequence[tuple[Environment, Source]],
     acceptances: Sequence[Acceptance],
     outdir: Path,
     report_dir: Path,
@@ -248,7 +248,7 @@ def _check(
     progress: Progress,
 ) -> int:
     with progress.step("scanning with checkov and our rules"):
-        result = scan(outdir, [environment.name for environment in environments], acceptances)
+        result = scan(outdir, checked, acceptances)
     passing = not result.failed
     print(
         verdict(result, arguments.accepted_findings)

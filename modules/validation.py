@@ -29,7 +29,20 @@ def load_valid_environments(
     *,
     extends_outside: bool = False,
 ) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+    """Every requested environment, valid; or one ConfigError (see load_checked_environments)."""
+    checked = load_checked_environments(directory, names, templates, extends_outside=extends_outside)
+    return tuple(environment for environment, _ in checked)
+
+
+def load_checked_environments(
+    directory: Path,
+    names: Sequence[str] = (),
+    templates: Path | None = None,
+    *,
+    extends_outside: bool = False,
+) -> tuple[tuple[Environment, Source], ...]:
+    """Every requested environment, valid, with where each of its values is written; or one
+    ConfigError listing all problems of all files.
 
     `templates`: the access levels' directory (None: this project's templates/policies/).
     `extends_outside`: let `extends` name files outside `directory` (--allow-extends-outside).
@@ -52,7 +65,7 @@ def load_valid_environments(
     problems += problems_across(in_order, frozenset(names) if names else None)
     if problems:
         raise ConfigError(problems)
-    return tuple(checked[path][0] for path in requested)
+    return tuple(checked[path] for path in requested)
 
 
 def _check_file(

@@ -8,15 +8,22 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from modules.cli import main
 from modules.config.acceptances import ACCEPTED, load_acceptances
-from modules.scan import ScanError, scan
-from tests.conftest import EXAMPLES, load_stack
+from modules.scan import ScanError, check_sarif, scan
+from modules.validation import load_checked_environments
+from tests.conftest import EXAMPLES, PROJECT, load_stack
 
-ENVIRONMENTS = ["dev", "prod", "staging", "union"]
+ENVIRONMENTS = load_checked_environments(EXAMPLES)
+SARIF_SCHEMA = PROJECT / "tests" / "sarif-schema-2.1.0.json"
+
+
+def only(name: str) -> list:
+    return [(environment, source) for environment, source in ENVIRONMENTS if environment.name == name]
 
 
 ACCEPTANCES = load_acceptances(ACCEPTED)
@@ -89,7 +96,7 @@ def test_an_identity_pool_allowing_guests_fails_the_gate(example_out: Path, tmp_
             True
         )
 
-    result = scan(prod_changed(example_out, tmp_path, allow_guests), ["prod"], ACCEPTANCES)
+    result = scan(prod_changed(example_out, tmp_path, allow_guests), only("prod"), ACCEPTANCES)
     assert [(f.check_id, f.address) for f in result.failed] == [
         ("CKV_AWS_366", "aws_cognito_identity_pool.identities")
     ]
@@ -128,7 +135,7 @@ def failed_on(result, address: str) -> set[str]:
 
 
 def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Path):
-    result = scan(broad_variant(example_out, tmp_path, as_string=False), ["dev"], ACCEPTANCES)
+    result = scan(broad_variant(example_out, tmp_path, as_string=False), only("dev"), ACCEPTANCES)
     assert {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"} <= failed_on(
         result, "data.aws_iam_policy_document.group_analysts_permissions"
     )
@@ -137,7 +144,7 @@ def test_a_broad_policy_document_fails_the_scan(example_out: Path, tmp_path: Pat
 def test_the_same_policy_as_a_string_escapes_the_deep_iam_checks(example_out: Path, tmp_path: Path):
     """Why policies are emitted as aws_iam_policy_document: as a JSON string, checkov's
     CKV_AWS_286-290/355 never look at it."""
-    result = scan(broad_variant(example_out, tmp_path, as_string=True), ["dev"], ACCEPTANCES)
+    result = scan(broad_variant(example_out, tmp_path, as_string=True), only("dev"), ACCEPTANCES)
     deep = {"CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
     assert "aws_iam_role_policy.group_analysts_policy" in result.evaluated  # looked at, yet...
     assert not deep & failed_on(result, "aws_iam_role_policy.group_analysts_policy")
@@ -176,7 +183,7 @@ def test_check_without_checkov_exits_1(tmp_path: Path, monkeypatch, capsys, exam
 
 def test_scan_skips_nothing_it_was_asked_for(example_out: Path, tmp_path: Path):
     shutil.copytree(example_out, tmp_path / "out")
-    result = scan(tmp_path / "out", ["prod"], ACCEPTANCES)
+    result = scan(tmp_path / "out", only("prod"), ACCEPTANCES)
     assert {f.environment for f in result.findings} == {"prod"}
 
 
@@ -184,4 +191,69 @@ def test_a_stack_checkov_cannot_parse_fails_the_scan(tmp_path: Path):
     (tmp_path / "stacks" / "dev").mkdir(parents=True)
     (tmp_path / "stacks" / "dev" / "cdk.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": ')
     with pytest.raises(ScanError, match=r"^checkov could not parse: .*dev/cdk\.tf\.json"):
-        scan(tmp_path, ["dev"], ACCEPTANCES)
+        scan(tmp_path, only("dev"), ACCEPTANCES)
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of `path` that starts with `text`."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(text))
+
+
+def test_findings_point_at_the_setting_that_produced_them(example_scan):
+    """Not the generated stack: the bucket block, the identity_pool block of the file that last
+    wrote it (dev.yaml over _groups.yaml), in the environment file a reviewer edits."""
+    placed = {
+        (f.environment, f.check_id, f.address): (f.setting, f.file, f.line) for f in example_scan.findings
+    }
+    dev, prod = EXAMPLES / "dev.yaml", EXAMPLES / "prod.yaml"
+    assert placed[("dev", "CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles")] == (
+        "identity_pool",
+        "environments/dev.yaml",
+        line_of(dev, "identity_pool:"),
+    )
+    assert placed[("prod", "CKV_AWS_144", "aws_s3_bucket.files")] == (
+        "bucket",
+        "environments/prod.yaml",
+        line_of(prod, "bucket:"),
+    )
+    assert all(f.file.startswith("environments/") and f.file.endswith(".yaml") for f in example_scan.findings)
+
+
+def test_a_group_finding_points_at_the_group_entry_in_the_base_that_defines_it(example_out, tmp_path):
+    result = scan(broad_variant(example_out, tmp_path, as_string=False), only("dev"), ACCEPTANCES)
+    (finding, *_) = [f for f in result.failed if f.address.endswith("group_analysts_permissions")]
+    assert (finding.setting, finding.file, finding.line, finding.column) == (
+        "groups[0]",
+        "environments/_groups.yaml",
+        line_of(EXAMPLES / "_groups.yaml", "  - name: analysts"),
+        5,
+    )
+
+
+def test_check_sarif_is_valid_sarif_2_1_0(example_scan):
+    """Against the OASIS schema (tests/sarif-schema-2.1.0.json; where it comes from: README, Tests)."""
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    sarif = check_sarif(example_scan)
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    broken = copy.deepcopy(sarif)
+    del broken["runs"][0]["results"][0]["message"]
+    assert not jsonschema.Draft4Validator(schema).is_valid(broken)
+
+
+def test_sarif_results_keep_the_address_and_link_our_rules_to_their_guide(example_scan):
+    run = check_sarif(example_scan)["runs"][0]
+    (own,) = [r for r in run["results"] if r["ruleId"] == "CKV_GF_3"]
+    assert own["message"]["text"] == (
+        "Cognito identity pool role mappings must set ambiguous_role_resolution = Deny "
+        "(dev: aws_cognito_identity_pool_roles_attachment.identities_roles, from identity_pool)"
+    )
+    location = own["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "environments/dev.yaml"
+    assert location["region"] == {
+        "startLine": line_of(EXAMPLES / "dev.yaml", "identity_pool:"),
+        "startColumn": 1,
+    }
+    assert own["suppressions"][0]["justification"].startswith("dev")
+    help_uris = {rule["id"]: rule.get("helpUri") for rule in run["tool"]["driver"]["rules"]}
+    assert help_uris["CKV_GF_3"] == "checks/README.md#ckv_gf_3"
+    assert all("cdktf.out" not in json.dumps(result) for result in run["results"])
