@@ -1,5 +1,5 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`.
+default), `report`, `check`, `plan-summary`, `schema`.
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
@@ -23,6 +23,7 @@ from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
 from modules.config.acceptances import Acceptance, load_acceptances
 from modules.config.model import Environment
+from modules.config.schema import schema_text
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.plan_summary import PlanError, load_plan
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "report":
             _report_arguments(command)
     _add_plan_summary(commands)
+    _add_schema(commands)
     return parser
 
 
@@ -159,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     command = arguments.command or "synth"
     if command == "plan-summary":
         return _plan_summary(arguments.plan, arguments.title)
+    if command == "schema":
+        print(schema_text(base=arguments.base), end="")
+        return 0
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
     progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
@@ -282,3 +287,15 @@ def _plan_summary(path: Path, title: str | None) -> int:
         return EXIT_INVALID
     print(plan_summary(plan_changes, title or path.stem), end="")
     return 0
+
+
+def _add_schema(commands: argparse._SubParsersAction) -> None:
+    text = "print the JSON Schema of an environment file (committed as schema/environment.schema.json)"
+    command = commands.add_parser(
+        "schema", help=text, description=text, epilog="exit codes: 0 printed; 1 a wrong command line"
+    )
+    command.add_argument(
+        "--base",
+        action="store_true",
+        help="the variant for base files (_*.yaml), where nothing is required (default: off)",
+    )

@@ -38,7 +38,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_option_of_every_command_says_its_default_and_every_command_its_exit_codes():
     commands = subcommands()
-    assert sorted(commands) == ["check", "plan-summary", "report", "synth", "validate"]
+    assert sorted(commands) == ["check", "plan-summary", "report", "schema", "synth", "validate"]
     for name, command in commands.items():
         assert "exit codes: 0 " in command.format_help(), name
         options = [a for a in command._actions if a.option_strings and a.dest != "help"]
