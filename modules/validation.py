@@ -110,7 +110,7 @@ def environment_problems(
     """Quotas first: past the role quota a file is not worth the per-group checks. Not
     `complete` (groups left out): counts of groups would be wrong, so they wait."""
     quotas = list(group_counts(environment, source)) if complete else []
-    if complete and _over_role_quota(environment):
+    if _over_role_quota(environment):
         return quotas
     found = [problem for rule in RULES for problem in rule(environment, source)]
     levels = list(unknown_access_levels(environment.groups, source, templates))

@@ -289,7 +289,7 @@ def test_check_refuses_bad_accepted_findings_before_synthesis(tmp_path: Path, ca
     assert code == 2
     assert capsys.readouterr().err.splitlines() == [
         "1 configuration problem(s):",
-        "  tests/bad_inputs/accepted_findings/environments-a-string.yaml: [0].environments: "
+        "  tests/bad_inputs/accepted_findings/environments-a-string.yaml:4:3: [0].environments: "
         "must be a list of environment names, e.g. [dev]",
     ]
     assert not outdir.exists()

@@ -185,12 +185,15 @@ def settings_at(model: type[BaseModel], loc: FieldPath) -> tuple[str, ...]:
     """The settings a user may write at `loc` of `model` (list positions skipped)."""
     for part in loc:
         if isinstance(part, str):
-            found = _model_in(model.model_fields[part].annotation) if part in model.model_fields else None
+            fields = {info.alias or name: info for name, info in model.model_fields.items()}
+            found = _model_in(fields[part].annotation) if part in fields else None
             if found is None:
                 return ()
             model = found
     return tuple(
-        name for name, info in model.model_fields.items() if not (info.json_schema_extra or {}).get("hidden")
+        info.alias or name
+        for name, info in model.model_fields.items()
+        if not (info.json_schema_extra or {}).get("hidden")
     )
 
 

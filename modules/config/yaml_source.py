@@ -168,14 +168,16 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[FieldPath, Position]]
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}"
         raise ConfigError([Problem(name, "", f"must be a mapping of settings, but is {kind}")])
-    return document, dict(_positions(node, document, (), name))
+    return document, dict(_positions(node, document, (), name, set()))
 
 
-def read_yaml(path: Path, *, aliases: bool = False) -> Any:
-    """One YAML file of plain data (see _StrictSafeLoader), or a ConfigError naming the file."""
+def read_yaml(path: Path, *, aliases: bool = False) -> tuple[Any, dict[FieldPath, Position]]:
+    """One YAML file of plain data (see _StrictSafeLoader) and where each value is written, or
+    a ConfigError naming the file."""
     name = display_path(path)
     loader = (_AliasingSafeLoader if aliases else _StrictSafeLoader)(_read_text(path, name))
-    return _parse(loader, name)[1]
+    node, data = _parse(loader, name)
+    return data, {} if node is None else dict(_positions(node, data, (), name, set()))
 
 
 def _read_text(path: Path, name: str) -> str:
@@ -205,10 +207,14 @@ def _parse(loader: _StrictSafeLoader, name: str) -> tuple[yaml.Node | None, Any]
 
 
 def _positions(
-    node: yaml.Node, value: Any, prefix: FieldPath, file: str
+    node: yaml.Node, value: Any, prefix: FieldPath, file: str, seen: set[int]
 ) -> Iterator[tuple[FieldPath, Position]]:
     """The position of every value below `node`: a mapping's entries in order are the dict's
-    (duplicate and merge keys are refused), a list's items are the list's."""
+    (duplicate and merge keys are refused), a list's items are the list's. A node reached
+    again through an alias is not entered again (an alias bomb stays small)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         entries = zip(node.value, value.items(), strict=True)
         children = [((*prefix, key), at, item_node, item) for (at, item_node), (key, item) in entries]
@@ -219,7 +225,7 @@ def _positions(
         return
     for path, at, item_node, item in children:
         yield path, Position(file, at.start_mark.line + 1, at.start_mark.column + 1)
-        yield from _positions(item_node, item, path, file)
+        yield from _positions(item_node, item, path, file, seen)
 
 
 def _read_regular_file(path: Path, name: str) -> bytes:
