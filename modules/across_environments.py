@@ -12,7 +12,6 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 from modules import naming
-from modules.config.load import field_path
 from modules.config.model import Environment
 from modules.config.yaml_source import FieldPath, Source
 from modules.errors import Problem
@@ -58,7 +57,7 @@ def _clash(mine: Checked, path: FieldPath, theirs: Checked, what: str, why: str)
     """`what` (at `path` of `mine`) belongs to the environment `theirs` already."""
     (environment, source), (other, other_source) = mine, theirs
     reason = f"{what} of environment {other.name!r} ({other_source.file}); {why}"
-    problem = Problem(source.origin_of(path), field_path(path), reason)
+    problem = source.problem(path, reason)
     return Clash(problem, frozenset((environment.name, other.name)))
 
 

@@ -1,5 +1,5 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`, `explain`.
+default), `report`, `check`, `plan-summary`, `explain`, `schema`.
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
@@ -23,6 +23,8 @@ from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
 from modules.config.acceptances import Acceptance, load_acceptances
 from modules.config.model import Environment
+from modules.config.schema import schema_text
+from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.explain import explain, explanation_json, explanation_markdown
 from modules.plan_summary import PlanError, load_plan
@@ -31,7 +33,7 @@ from modules.policies.templates import default_templates
 from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
 from modules.scan import OWN_CHECKS, ScanError, scan, table, verdict, write_check_reports
-from modules.validation import load_valid_environments
+from modules.validation import load_checked_environments, load_valid_environments
 
 DEFAULT_ENVIRONMENTS = Path("environments")  # relative to the working directory, like every default path
 DEFAULT_OUTDIR = "cdktf.out"
@@ -123,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
             _report_arguments(command)
     _add_plan_summary(commands)
     _add_explain(commands)
+    _add_schema(commands)
     return parser
 
 
@@ -198,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         return _plan_summary(arguments.plan, arguments.title)
     if command == "explain":
         return _explain(arguments)
+    if command == "schema":
+        print(schema_text(base=arguments.base), end="")
+        return 0
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
     progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
@@ -212,9 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     templates = getattr(arguments, "templates", None) or default_templates()
     try:
         with progress.step(f"validating {environments_dir}"):
-            environments = load_valid_environments(
-                environments_dir, names, templates, extends_outside=outside
-            )
+            checked = load_checked_environments(environments_dir, names, templates, extends_outside=outside)
+        environments = tuple(environment for environment, _ in checked)
         if command == "validate":
             print(f"{len(environments)} environment(s) valid: {', '.join(e.name for e in environments)}")
             return 0
@@ -235,9 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             synthesize(environments, outdir, templates)
         print(synth_summary(environments, outdir))
         if report_dir is not None:
-            return _check(
-                environments, acceptances, outdir, report_dir, arguments=arguments, progress=progress
-            )
+            return _check(checked, acceptances, outdir, report_dir, arguments=arguments, progress=progress)
         return 0
     except (ScanError, output_dir.OutputDirError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -292,7 +295,7 @@ def _report(
 
 
 def _check(
-    environments: Sequence[Environment],
+    checked: Sequence[tuple[Environment, Source]],
     acceptances: Sequence[Acceptance],
     outdir: Path,
     report_dir: Path,
@@ -301,8 +304,7 @@ def _check(
     progress: Progress,
 ) -> int:
     with progress.step("scanning with checkov and our rules"):
-        names = [environment.name for environment in environments]
-        result = scan(outdir, names, acceptances, arguments.checks_dir)
+        result = scan(outdir, checked, acceptances, arguments.checks_dir)
     passing = not result.failed
     print(
         verdict(result, arguments.accepted_findings)
@@ -369,3 +371,15 @@ def _explain(arguments: argparse.Namespace) -> int:
         return _invalid(error)
     print(explanation_markdown(found) if arguments.format == "md" else explanation_json(found), end="")
     return 0
+
+
+def _add_schema(commands: argparse._SubParsersAction) -> None:
+    text = "print the JSON Schema of an environment file (committed as schema/environment.schema.json)"
+    command = commands.add_parser(
+        "schema", help=text, description=text, epilog="exit codes: 0 printed; 1 a wrong command line"
+    )
+    command.add_argument(
+        "--base",
+        action="store_true",
+        help="the variant for base files (_*.yaml), where nothing is required (default: off)",
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -14,11 +14,13 @@ class Problem:
     file: str
     path: str
     reason: str
+    line: int | None = None  # where the value is written, when it is (1-based)
+    column: int | None = None
 
     def __str__(self) -> str:
-        if self.path:
-            return f"{self.file}: {self.path}: {self.reason}"
-        return f"{self.file}: {self.reason}"
+        """`file:line:column: path: reason`, the form editors and CI annotations link to."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.reason}" if self.path else f"{where}: {self.reason}"
 
 
 class ConfigError(Exception):
@@ -29,8 +31,8 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def did_you_mean(name: str, known: Sequence[str]) -> str:
-    """`; did you mean 'finance'?` for the known name closest to `name` (case ignored), or ""."""
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """` (did you mean 'read'?)` when `word` is close to one of `known` (case ignored), else nothing."""
     by_lower = {candidate.lower(): candidate for candidate in known}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
-    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""

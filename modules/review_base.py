@@ -12,7 +12,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modules.access_model import EnvironmentAccess, environment_access
@@ -96,7 +96,7 @@ def _at_ref(problem: Problem, root: Path, ref: str) -> Problem:
     """Problems of the base name its files as `REF:path`, not the temporary directory."""
     file = Path(problem.file)
     if file.is_absolute() and file.is_relative_to(root.resolve()):
-        return Problem(f"{ref}:{file.relative_to(root.resolve()).as_posix()}", problem.path, problem.reason)
+        return replace(problem, file=f"{ref}:{file.relative_to(root.resolve()).as_posix()}")
     return problem
 
 

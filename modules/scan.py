@@ -15,7 +15,9 @@ from typing import Any
 
 from modules import output_dir
 from modules.config.acceptances import ACCEPTED, Acceptance
-from modules.config.yaml_source import display_path
+from modules.config.model import Environment
+from modules.config.yaml_source import Source, display_path, field_path
+from modules.resource_origins import config_path, resource_position
 from modules.summary import stack_file
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -33,8 +35,11 @@ class Finding:
     check_id: str
     check_name: str
     address: str  # the Terraform address, e.g. aws_s3_bucket.files
-    file: str
+    setting: str  # the configuration that produced it, e.g. groups[1] ("" for the whole environment)
+    file: str  # where that setting is written: what a reviewer edits, never the generated stack
     line: int
+    column: int
+    guideline: str | None = None  # the rule's documentation, as checkov reports it
     accepted: str | None = None  # the reason, when security/accepted_findings.yaml accepts it
 
 
@@ -62,19 +67,26 @@ def checkov_binary() -> Path:
 
 def scan(
     outdir: Path,
-    environments: Sequence[str],
+    checked: Sequence[tuple[Environment, Source]],
     acceptances: Sequence[Acceptance],
     checks: Path = OWN_CHECKS,
 ) -> ScanResult:
-    """Run checkov once over the stacks of `environments` in `outdir`, with the rules in `checks`;
-    judge each finding by `acceptances` (config.acceptances.load_acceptances, read before synthesis)."""
-    return judge(checkov_report(outdir / "stacks", checks), outdir, environments, acceptances)
+    """Run checkov once over the stacks of the `checked` environments in `outdir`, with the rules
+    in `checks`; judge each finding by `acceptances` (config.acceptances.load_acceptances, read
+    before synthesis)."""
+    return judge(checkov_report(outdir / "stacks", checks), outdir, checked, acceptances)
 
 
 def judge(
-    report: dict[str, Any], outdir: Path, environments: Sequence[str], acceptances: Sequence[Acceptance]
+    report: dict[str, Any],
+    outdir: Path,
+    checked: Sequence[tuple[Environment, Source]],
+    acceptances: Sequence[Acceptance],
 ) -> ScanResult:
-    """The verdict on `environments` from `report`, checkov's report on `outdir/stacks`."""
+    """The verdict on the `checked` environments from `report`, checkov's report on
+    `outdir/stacks`; each finding placed at the setting that produced it."""
+    by_name = {environment.name: (environment, source) for environment, source in checked}
+    environments = list(by_name)
     unparsed = report["results"].get("parsing_errors") or []
     if unparsed:
         raise ScanError(f"checkov could not parse: {', '.join(sorted(unparsed))}")
@@ -84,7 +96,7 @@ def judge(
         for outcome in ("passed", "failed")
     }
     _require_results(environments, results)
-    findings = [_finding(item, addresses, outdir) for item in results["failed"]]
+    findings = [_finding(item, addresses, by_name) for item in results["failed"]]
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
     used = {a for f in findings for a in acceptances if _covers(a, f)}
     unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
@@ -153,17 +165,25 @@ def _addresses(stack_file: Path) -> dict[str, str]:
     return found
 
 
-def _finding(item: dict[str, Any], addresses: dict[str, dict[str, str]], outdir: Path) -> Finding:
-    environment = _environment(item)
-    resource = item["resource"]
-    lines = item.get("file_line_range") or [0]
+def _finding(
+    item: dict[str, Any],
+    addresses: dict[str, dict[str, str]],
+    checked: dict[str, tuple[Environment, Source]],
+) -> Finding:
+    name = _environment(item)
+    environment, source = checked[name]
+    address = addresses[name].get(item["resource"], item["resource"])
+    position = resource_position(environment, source, address)
     return Finding(
-        environment=environment,
+        environment=name,
         check_id=item["check_id"],
         check_name=item.get("check_name", ""),
-        address=addresses[environment].get(resource, resource),
-        file=_uri(stack_file(outdir, environment)),
-        line=int(lines[0]),
+        address=address,
+        setting=field_path(config_path(environment, address)),
+        file=_uri(Path(position.file)),
+        line=position.line,
+        column=position.column,
+        guideline=item.get("guideline") or None,
     )
 
 
@@ -222,8 +242,9 @@ def check_json(result: ScanResult) -> dict[str, Any]:
 
 
 def check_sarif(result: ScanResult) -> dict[str, Any]:
-    """SARIF 2.1.0 for code-scanning upload; accepted findings carry their justification."""
-    rules = sorted({(f.check_id, f.check_name) for f in result.findings})
+    """SARIF 2.1.0 for code-scanning upload: each result at the environment file and line that
+    produced the resource; accepted findings carry their justification."""
+    rules = sorted({(f.check_id, f.check_name, f.guideline or "") for f in result.findings})
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -233,7 +254,7 @@ def check_sarif(result: ScanResult) -> dict[str, Any]:
                     "driver": {
                         "name": "groupfolders check (checkov)",
                         "version": result.checkov_version,
-                        "rules": [{"id": i, "shortDescription": {"text": name}} for i, name in rules],
+                        "rules": [_sarif_rule(*rule) for rule in rules],
                     }
                 },
                 "results": [_sarif_result(f) for f in result.findings],
@@ -242,16 +263,35 @@ def check_sarif(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def _sarif_rule(check_id: str, check_name: str, guideline: str) -> dict[str, Any]:
+    rule: dict[str, Any] = {"id": check_id, "shortDescription": {"text": check_name}}
+    if guideline:
+        rule["helpUri"] = _help_uri(guideline)
+    return rule
+
+
+def _help_uri(guideline: str) -> str:
+    """Our rules name their section of checks/README.md relative to this project; checkov's
+    own guidelines are URLs already."""
+    if "://" in guideline:
+        return guideline
+    path, _, anchor = guideline.partition("#")
+    return f"{_uri(PROJECT / path)}#{anchor}" if anchor else _uri(PROJECT / path)
+
+
 def _sarif_result(finding: Finding) -> dict[str, Any]:
+    setting = finding.setting or "the environment"
     result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "level": "error",
-        "message": {"text": f"{finding.check_name} ({finding.environment}: {finding.address})"},
+        "message": {
+            "text": f"{finding.check_name} ({finding.environment}: {finding.address}, from {setting})"
+        },
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": finding.file},
-                    "region": {"startLine": max(finding.line, 1)},
+                    "region": {"startLine": finding.line, "startColumn": finding.column},
                 }
             }
         ],

@@ -9,7 +9,7 @@ from modules import limits, naming
 from modules.across_environments import problems_across
 from modules.config.load import environment_files, load_environment
 from modules.config.model import Environment, Group, tag_problem
-from modules.config.yaml_source import Source
+from modules.config.yaml_source import FieldPath, Source
 from modules.errors import ConfigError, Problem, did_you_mean
 from modules.folders import first_overlaps
 from modules.policies import principal_tags
@@ -19,6 +19,7 @@ from modules.policies.references import placeholder_references
 from modules.policies.templates import access_levels
 
 Rule = Callable[[Environment, Source], Iterator[Problem]]
+GroupRule = Callable[[Sequence[Group], Source], Iterator[Problem]]  # reads the groups alone
 
 
 def load_valid_environments(
@@ -28,7 +29,20 @@ def load_valid_environments(
     *,
     extends_outside: bool = False,
 ) -> tuple[Environment, ...]:
-    """Every requested environment, valid; or one ConfigError listing all problems of all files.
+    """Every requested environment, valid; or one ConfigError (see load_checked_environments)."""
+    checked = load_checked_environments(directory, names, templates, extends_outside=extends_outside)
+    return tuple(environment for environment, _ in checked)
+
+
+def load_checked_environments(
+    directory: Path,
+    names: Sequence[str] = (),
+    templates: Path | None = None,
+    *,
+    extends_outside: bool = False,
+) -> tuple[tuple[Environment, Source], ...]:
+    """Every requested environment, valid, with where each of its values is written; or one
+    ConfigError listing all problems of all files.
 
     `templates`: the access levels' directory (None: this project's templates/policies/).
     `extends_outside`: let `extends` name files outside `directory` (--allow-extends-outside).
@@ -51,7 +65,7 @@ def load_valid_environments(
     problems += problems_across(in_order, frozenset(names) if names else None)
     if problems:
         raise ConfigError(problems)
-    return tuple(checked[path][0] for path in requested)
+    return tuple(checked[path] for path in requested)
 
 
 def _check_file(
@@ -60,46 +74,86 @@ def _check_file(
     templates: Path | None,
     extends_outside: bool,
 ) -> list[Problem]:
-    """The problems of one environment file; a valid one is added to `checked`."""
+    """Every problem of one environment file in one pass: its fields', and those of the rules
+    over what is valid; a valid file is added to `checked`."""
     try:
-        environment, source = load_environment(path, extends_outside=extends_outside)
+        loaded = load_environment(path, extends_outside=extends_outside)
     except ConfigError as error:
         return list(error.problems)
-    found = environment_problems(environment, source, templates)
-    if not found:
-        checked[path] = (environment, source)
-    return found
+    if loaded.environment is not None:
+        complete = not loaded.problems
+        found = environment_problems(loaded.environment, loaded.source, templates, complete=complete)
+        if complete and not found:
+            checked[path] = (loaded.environment, loaded.source)
+    else:
+        found = group_problems(loaded.groups, loaded.source, templates)
+    return [*loaded.problems, *(p for p in found if not _said(p, loaded.problems))]
 
 
-def environment_problems(environment: Environment, source: Source, templates: Path | None) -> list[Problem]:
-    """Quotas first: past the role quota a file is not worth the per-group checks."""
-    quotas = list(group_counts(environment, source))
+def _said(problem: Problem, problems: Sequence[Problem]) -> bool:
+    """Whether a field's own check already spoke about the value `problem` is about (or a part
+    of it, or the whole it belongs to): a rule never adds a second word on a broken value."""
+    return any(
+        problem.file == other.file
+        and (_within(problem.path, other.path) or _within(other.path, problem.path))
+        for other in problems
+    )
+
+
+def _within(path: str, whole: str) -> bool:
+    return path == whole or path.startswith((f"{whole}.", f"{whole}["))
+
+
+def environment_problems(
+    environment: Environment, source: Source, templates: Path | None, *, complete: bool = True
+) -> list[Problem]:
+    """Quotas first: past the role quota a file is not worth the per-group checks. Not
+    `complete` (groups left out): counts of groups would be wrong, so they wait."""
+    quotas = list(group_counts(environment, source)) if complete else []
     if _over_role_quota(environment):
         return quotas
     found = [problem for rule in RULES for problem in rule(environment, source)]
-    # A grant to no group, or at no level, leaves nothing to render and measure.
+    levels = list(unknown_access_levels(environment.groups, source, templates))
+    # A shared grant to no group, or at no level, leaves nothing to render and measure.
     grants = list(shared_folder_grants(environment, source, templates))
-    sizes = [] if grants else list(document_sizes(environment, source, templates))
-    return [*found, *grants, *sizes, *quotas]
+    sizes = [] if grants else list(document_sizes(environment, source, templates, known_levels=not levels))
+    return [*found, *levels, *grants, *sizes, *quotas]
 
 
-def _group_problem(source: Source, index: int, field: str, reason: str) -> Problem:
-    path = f"groups[{index}].{field}"
-    return Problem(source.origin_of(("groups", index, field)), path, reason)
+def group_problems(groups: Sequence[Group], source: Source, templates: Path | None) -> list[Problem]:
+    """The rules that read the groups alone, for a file whose other settings are invalid."""
+    found = [problem for rule in GROUP_RULES for problem in rule(groups, source)]
+    return [*found, *unknown_access_levels(groups, source, templates)]
 
 
-def duplicate_names(environment: Environment, source: Source) -> Iterator[Problem]:
+def _group_problem(source: Source, index: int, field: str | FieldPath, reason: str) -> Problem:
+    return source.problem(("groups", index, *((field,) if isinstance(field, str) else field)), reason)
+
+
+def unknown_access_levels(
+    groups: Sequence[Group], source: Source, templates: Path | None
+) -> Iterator[Problem]:
+    """An access level names a template; a near miss gets a suggestion."""
+    known = access_levels(templates)
+    for index, group in enumerate(groups):
+        if group.access not in known:
+            suggestion = did_you_mean(group.access, known)
+            reason = f"unknown access level {group.access!r}{suggestion}; known levels: {', '.join(known)}"
+            yield _group_problem(source, index, "access", reason)
+
+
+def duplicate_names(groups: Sequence[Group], source: Source) -> Iterator[Problem]:
     """Each group against the first earlier group that has its name (without case) or one of
     its Terraform names."""
     by_lower: dict[str, Group] = {}
     by_block: dict[str, int] = {}
-    for index, group in enumerate(environment.groups):
+    for index, group in enumerate(groups):
         blocks = naming.block_names(group.name)
         if (first := by_lower.get(group.name.lower())) is not None:
             reason = f"{group.name!r} repeats group {first.name!r}; group names are compared without case"
             yield _group_problem(source, index, "name", reason)
         elif owners := [by_block[name] for name in blocks if name in by_block]:
-            first = environment.groups[min(owners)]
+            first = groups[min(owners)]
             shared = sorted(naming.block_names(first.name) & blocks)
             reason = (
                 f"{group.name!r} and {first.name!r} would share the Terraform name {shared[0]}; rename one"
@@ -110,18 +164,18 @@ def duplicate_names(environment: Environment, source: Source) -> Iterator[Proble
             by_block.setdefault(name, index)
 
 
-def overlapping_prefixes(environment: Environment, source: Source) -> Iterator[Problem]:
+def overlapping_prefixes(groups: Sequence[Group], source: Source) -> Iterator[Problem]:
     """No folder may contain another, nor differ from it only in case."""
     folders = [
         (index, position, group, folder)
-        for index, group in enumerate(environment.groups)
+        for index, group in enumerate(groups)
         for position, folder in enumerate(group.folders)
     ]
     for later, earlier in first_overlaps([folder for *_, folder in folders]):
         (_, _, first, a), (index, position, second, b) = folders[earlier], folders[later]
         owner = "the same group" if first is second else f"group {first.name!r}"
         reason = f"{b!r} {_relation(a, b)} {a!r} of {owner}; each folder must belong to exactly one place"
-        yield _group_problem(source, index, f"prefixes[{position}]", reason)
+        yield _group_problem(source, index, ("prefixes", position), reason)
 
 
 def _relation(a: str, b: str) -> str:
@@ -144,9 +198,7 @@ def shared_folder_overlaps(environment: Environment, source: Source) -> Iterator
         whose = f" of {owner}" if owner else ", which holds every user's own folder"
         reason = f"{b!r} {_relation(a, b)} {a!r}{whose}; a shared folder must be a folder of its own"
         j = later - first_shared
-        yield Problem(
-            source.origin_of(("shared_folders", j, "prefix")), f"shared_folders[{j}].prefix", reason
-        )
+        yield source.problem(("shared_folders", j, "prefix"), reason)
 
 
 def shared_folder_grants(
@@ -158,14 +210,13 @@ def shared_folder_grants(
     for j, shared in enumerate(environment.shared_folders):
         for name, level in shared.access.items():
             path = ("shared_folders", j, "access", name)
-            where = f"shared_folders[{j}].access.{name}"
             if name not in groups:
                 reason = f"{name!r} is not a group of this environment{did_you_mean(name, groups)}"
-                yield Problem(source.origin_of(path), where, reason)
+                yield source.problem(path, reason)
             elif level not in levels:
                 known = ", ".join(levels)
-                reason = f"unknown access level {level!r}; known levels: {known}{did_you_mean(level, levels)}"
-                yield Problem(source.origin_of(path), where, reason)
+                reason = f"unknown access level {level!r}{did_you_mean(level, levels)}; known levels: {known}"
+                yield source.problem(path, reason)
 
 
 def private_folder_clash(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -175,14 +226,13 @@ def private_folder_clash(environment: Environment, source: Source) -> Iterator[P
         for position, folder in enumerate(group.folders):
             if folder.lower().startswith("private/"):
                 reason = f"{folder!r} is inside private/, which holds every user's own folder"
-                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+                yield _group_problem(source, index, ("prefixes", position), reason)
 
 
 def private_only_needs_private_folders(environment: Environment, source: Source) -> Iterator[Problem]:
     if environment.identity_pool.users_without_group == "private_only" and not environment.private_folders:
         reason = "private_only gives users without a group their private folder; set private_folders: true"
-        path = ("identity_pool", "users_without_group")
-        yield Problem(source.origin_of(path), "identity_pool.users_without_group", reason)
+        yield source.problem(("identity_pool", "users_without_group"), reason)
 
 
 def tag_rules(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -190,16 +240,15 @@ def tag_rules(environment: Environment, source: Source) -> Iterator[Problem]:
     for key, value in environment.tags.items():
         if (reason := tag_problem(key, value)) is not None:
             # A key IAM refuses could hold a line break: the reason quotes it, the path does not.
-            path = f"tags.{key}" if reason.startswith("value") else "tags"
-            yield Problem(source.origin_of(("tags", key)), path, reason)
+            path = ("tags", key) if reason.startswith("value") else ("tags",)
+            yield source.problem(path, reason)
 
 
 def pool_in_region(environment: Environment, source: Source) -> Iterator[Problem]:
     existing = environment.user_pool.existing_id
     if existing is not None and not existing.startswith(f"{environment.region}_"):
-        path = ("user_pool", "existing_id")
         reason = f"{existing!r} is a pool of another region than {environment.region}"
-        yield Problem(source.origin_of(path), "user_pool.existing_id", reason)
+        yield source.problem(("user_pool", "existing_id"), reason)
 
 
 def distinct_role_names(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -214,13 +263,18 @@ def distinct_role_names(environment: Environment, source: Source) -> Iterator[Pr
             yield _group_problem(source, index, "name", reason)
 
 
-def document_sizes(environment: Environment, source: Source, templates: Path | None) -> Iterator[Problem]:
-    """The documents the stack will emit, measured with references of realistic size."""
+def document_sizes(
+    environment: Environment, source: Source, templates: Path | None, *, known_levels: bool = True
+) -> Iterator[Problem]:
+    """The documents the stack will emit, measured with references of realistic size
+    (`known_levels`: every group's access level has a template; else only those that fail
+    for another reason are reported here)."""
     try:
         documents = environment_documents(environment, placeholder_references(environment), templates)
     except GroupTemplateErrors as error:
+        known = access_levels(templates)
         for index, group in enumerate(environment.groups):
-            if group.name in error.by_group:
+            if group.name in error.by_group and group.access in known:
                 yield _group_problem(source, index, "access", error.by_group[group.name])
         return
     tags = environment.identity_pool.role_mapping == "tags"
@@ -243,7 +297,7 @@ def document_sizes(environment: Environment, source: Source, templates: Path | N
         size = minified_size(documents.bucket_policy)
         if size > limits.BUCKET_POLICY:
             reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
-            yield Problem(source.origin_of(("bucket", "folder_guard")), "bucket.folder_guard", reason)
+            yield source.problem(("bucket", "folder_guard"), reason)
 
 
 def _folders_policy_size(environment: Environment, source: Source, size: int) -> Iterator[Problem]:
@@ -253,7 +307,7 @@ def _folders_policy_size(environment: Environment, source: Source, size: int) ->
             f"the folders role policy is {size} characters (whitespace not counted) for {levels} access "
             f"levels with {slots} folders each; {limits.INLINE_POLICIES_TEXT}: lower folders_per_level"
         )
-        yield _folders_per_level_problem(source, reason)
+        yield source.problem(("identity_pool", "folders_per_level"), reason)
 
 
 def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -264,7 +318,7 @@ def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Probl
     for index, group in enumerate(environment.groups):
         for position, folder in enumerate(group.folders):
             if reason := _tag_value_reason(folder):
-                yield _group_problem(source, index, f"prefixes[{position}]", reason)
+                yield _group_problem(source, index, ("prefixes", position), reason)
         if len(group.folders) > slots:
             reason = (
                 f"group {group.name!r} has {len(group.folders)} folders, but with role_mapping tags a user "
@@ -275,9 +329,7 @@ def folders_fit_tags(environment: Environment, source: Source) -> Iterator[Probl
             yield from _shared_slots(environment, source, index, group)
     for j, shared in enumerate(environment.shared_folders):
         if reason := _tag_value_reason(shared.prefix):
-            yield Problem(
-                source.origin_of(("shared_folders", j, "prefix")), f"shared_folders[{j}].prefix", reason
-            )
+            yield source.problem(("shared_folders", j, "prefix"), reason)
 
 
 def _shared_slots(environment: Environment, source: Source, index: int, group: Group) -> Iterator[Problem]:
@@ -317,31 +369,23 @@ def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
             f"{levels} access levels with {slots} folders each need {levels * slots} principal tags, "
             f"but {limits.TAG_MAPPINGS_TEXT}: lower folders_per_level"
         )
-        yield _folders_per_level_problem(source, reason)
-
-
-def _folders_per_level_problem(source: Source, reason: str) -> Problem:
-    path = ("identity_pool", "folders_per_level")
-    return Problem(source.origin_of(path), "identity_pool.folders_per_level", reason)
+        yield source.problem(("identity_pool", "folders_per_level"), reason)
 
 
 def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
     count = len(environment.groups)
-    where = source.origin_of(("groups",))
     if environment.identity_pool.role_mapping == "rules" and count > limits.RULES_PER_PROVIDER:
         reason = (
             f"role_mapping rules needs one rule per group: {count} groups, but {limits.RULES_TEXT}; "
             "use role_mapping: token (each group carries its role)"
         )
-        yield Problem(
-            source.origin_of(("identity_pool", "role_mapping")), "identity_pool.role_mapping", reason
-        )
+        yield source.problem(("identity_pool", "role_mapping"), reason)
     if _over_role_quota(environment):
         quota = environment.limits.iam_roles_per_account
         reason = f"{count + 1} roles (one per group, one for no group); {limits.roles_text(quota)}"
-        yield Problem(where, "groups", reason)
+        yield source.problem(("groups",), reason)
     if count > limits.GROUPS_PER_USER_POOL:
-        yield Problem(where, "groups", f"{count} groups; {limits.GROUPS_PER_USER_POOL_TEXT}")
+        yield source.problem(("groups",), f"{count} groups; {limits.GROUPS_PER_USER_POOL_TEXT}")
 
 
 def _over_role_quota(environment: Environment) -> bool:
@@ -367,9 +411,17 @@ def distinct_precedence(environment: Environment, source: Source) -> Iterator[Pr
             yield _group_problem(source, index, "precedence", reason)
 
 
+def _of_groups(rule: GroupRule) -> Rule:
+    def of_environment(environment: Environment, source: Source) -> Iterator[Problem]:
+        return rule(environment.groups, source)
+
+    of_environment.__name__ = rule.__name__
+    return of_environment
+
+
+GROUP_RULES: tuple[GroupRule, ...] = (duplicate_names, overlapping_prefixes)
 RULES: tuple[Rule, ...] = (
-    duplicate_names,
-    overlapping_prefixes,
+    *map(_of_groups, GROUP_RULES),
     shared_folder_overlaps,
     private_folder_clash,
     private_only_needs_private_folders,

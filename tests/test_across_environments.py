@@ -36,7 +36,7 @@ def test_asking_for_one_environment_still_compares_it_with_the_others():
 def test_a_clash_of_two_other_environments_is_not_shown():
     directory = ACROSS / "same-backend"
     (first,) = problems(directory, ("one",))
-    assert first.startswith("tests/bad_inputs/across/same-backend/two.yaml: backend: state s3://")
+    assert first.startswith("tests/bad_inputs/across/same-backend/two.yaml:4:1: backend: state s3://")
     assert len(problems(directory, ("three",))) == 1
 
 

@@ -114,7 +114,7 @@ def test_a_broken_template_is_a_configuration_error(tmp_path: Path, capsys, temp
     sep = ": " if reason.startswith("statement") else " "
     assert (
         capsys.readouterr().err.splitlines()[1]
-        == f"  {tmp_path}/envs/t.yaml: groups[0].access: template team.json.j2{sep}{reason}"
+        == f"  {tmp_path}/envs/t.yaml:5:20: groups[0].access: template team.json.j2{sep}{reason}"
     )
     assert not outdir.exists()
 
@@ -174,7 +174,7 @@ def test_extends_through_a_symlink_out_of_the_directory_is_refused(tmp_path: Pat
     (tmp_path / "envs" / "_link.yaml").symlink_to(tmp_path / "outside.yaml")
     (tmp_path / "envs" / "dev.yaml").write_text("extends: _link.yaml\n")
     assert problems(tmp_path / "envs", "dev") == [
-        f"{tmp_path}/envs/dev.yaml: extends: _link.yaml is outside the environments directory "
+        f"{tmp_path}/envs/dev.yaml:1:1: extends: _link.yaml is outside the environments directory "
         f"{tmp_path}/envs; move the file there, or pass --allow-extends-outside"
     ]
     assert load_valid_environments(tmp_path / "envs", ["dev"], extends_outside=True)[0].name == "dev"
@@ -190,7 +190,7 @@ def test_extends_into_a_subdirectory_is_inside(tmp_path: Path):
 def test_allow_extends_outside_is_the_command_line_opt_in(capsys):
     corpus = ["validate", "--environments", str(BAD_INPUTS.parent / "good_inputs")]
     assert cli.main(corpus) == 2
-    assert "corpus.yaml: extends: ../bad_inputs/_base.yaml is outside" in capsys.readouterr().err
+    assert "corpus.yaml:1:1: extends: ../bad_inputs/_base.yaml is outside" in capsys.readouterr().err
     assert cli.main([*corpus, "--allow-extends-outside"]) == 0
     assert capsys.readouterr().out == "1 environment(s) valid: corpus\n"
 
@@ -224,23 +224,23 @@ def test_dev_yaml_beside_dev_yml_is_an_error(tmp_path: Path):
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("!!set {a, b}", "line 5, column 7: the tag !!set is not allowed"),
-        ("!!python/tuple [a]", "line 5, column 7: the tag !!python/tuple is not allowed"),
-        ("!!omap [a: b]", "line 5, column 7: the tag !!omap is not allowed"),
-        ("!custom x", "line 5, column 7: the tag !custom is not allowed"),
-        ("{? {a: b} : c}", "line 5, column 10: a key must be a plain value, not a list or mapping"),
+        ("!!set {a, b}", "5:7: YAML error: the tag !!set is not allowed"),
+        ("!!python/tuple [a]", "5:7: YAML error: the tag !!python/tuple is not allowed"),
+        ("!!omap [a: b]", "5:7: YAML error: the tag !!omap is not allowed"),
+        ("!custom x", "5:7: YAML error: the tag !custom is not allowed"),
+        ("{? {a: b} : c}", "5:10: YAML error: a key must be a plain value, not a list or mapping"),
     ],
 )
 def test_only_plain_data_is_read(tmp_path: Path, value: str, reason: str):
     (tmp_path / "t.yaml").write_text(BASE + f"tags: {value}\n" + GROUPS)
     (found,) = problems(tmp_path, "t")
-    assert found.startswith(f"{tmp_path}/t.yaml: YAML error at {reason}")
+    assert found.startswith(f"{tmp_path}/t.yaml:{reason}")
 
 
 @pytest.mark.parametrize("value", ["!!str 2024", "!!int 3", "!!bool true", "!!null ''"])
 def test_explicit_plain_tags_are_read(tmp_path: Path, value: str):
     (tmp_path / "t.yaml").write_text(BASE + f"description_unused: {value}\n" + GROUPS)
-    assert problems(tmp_path, "t") == [f"{tmp_path}/t.yaml: description_unused: is not a known setting"]
+    assert problems(tmp_path, "t") == [f"{tmp_path}/t.yaml:5:1: description_unused: is not a known setting"]
 
 
 @pytest.mark.parametrize(("depth", "fails"), [(MAX_DEPTH - 2, False), (MAX_DEPTH - 1, True)])
@@ -289,7 +289,7 @@ def test_check_refuses_bad_accepted_findings_before_synthesis(tmp_path: Path, ca
     assert code == 2
     assert capsys.readouterr().err.splitlines() == [
         "1 configuration problem(s):",
-        "  tests/bad_inputs/accepted_findings/environments-a-string.yaml: [0].environments: "
+        "  tests/bad_inputs/accepted_findings/environments-a-string.yaml:4:3: [0].environments: "
         "must be a list of environment names, e.g. [dev]",
     ]
     assert not outdir.exists()

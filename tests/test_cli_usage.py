@@ -39,7 +39,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_option_of_every_command_says_its_default_and_every_command_its_exit_codes():
     commands = subcommands()
-    assert sorted(commands) == ["check", "explain", "plan-summary", "report", "synth", "validate"]
+    assert sorted(commands) == ["check", "explain", "plan-summary", "report", "schema", "synth", "validate"]
     for name, command in commands.items():
         assert "exit codes: 0 " in command.format_help(), name
         options = [a for a in command._actions if a.option_strings and a.dest != "help"]
@@ -171,7 +171,8 @@ def test_templates_default_to_the_working_directorys_own(tmp_path: Path, monkeyp
     assert main(["validate", "--quiet"]) == 2
     problems = capsys.readouterr().err.splitlines()
     assert problems[1].endswith(
-        "unknown access level 'write'; known levels: list, read, readwrite, readwrite-nodelete"
+        "unknown access level 'write' (did you mean 'readwrite'?); known levels: list, read, readwrite, "
+        "readwrite-nodelete"
     )
     assert main(["validate", "--quiet", "--templates", str(PROJECT / "templates" / "policies")]) == 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modules.config.load import field_path
+from modules.config.yaml_source import field_path
 from modules.errors import ConfigError
 from modules.validation import load_valid_environments
 from tests.conftest import BASE, EXAMPLES
@@ -65,8 +65,8 @@ def test_problem_in_an_inherited_value_names_the_file_that_wrote_it(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
-        f"{tmp_path}/env.yaml: region: 'nowhere' is not an AWS region like eu-west-1",
-        f"{tmp_path}/_base.yaml: groups[0].precedence: Input should be greater than or equal to 0",
+        f"{tmp_path}/env.yaml:2:1: region: 'nowhere' is not an AWS region like eu-west-1",
+        f"{tmp_path}/_base.yaml:5:34: groups[0].precedence: Input should be greater than or equal to 0",
     ]
 
 
@@ -76,9 +76,9 @@ def test_every_problem_of_every_file_is_reported_together(write_env):
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(directory)
     assert [str(p).removeprefix(f"{directory}/") for p in caught.value.problems] == [
-        "one.yaml: groups[0].name: 'a*' is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'",
-        "one.yaml: groups[0].precedence: Input should be a valid integer",
-        "two.yaml: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
+        "one.yaml:5:11: groups[0].name: 'a*' is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'",
+        "one.yaml:5:37: groups[0].precedence: Input should be a valid integer",
+        "two.yaml:1:1: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
         "two.yaml: region: is required",
         "two.yaml: user_pool: is required",
         "two.yaml: bucket: is required",
@@ -296,4 +296,29 @@ def test_any_origin_needs_its_flag(write_env):
     assert [p.reason for p in caught.value.problems] == [
         "cors_origins '*' lets every web page use a signed-in user's credentials on this bucket: "
         "list the origins, or set cors_any_origin: true to mean it"
+    ]
+
+
+def test_a_value_replaced_by_an_extending_file_is_placed_in_that_file(tmp_path: Path):
+    """The base's groups are replaced as a whole: a problem in the new list points into env.yaml,
+    never at the line where the base had a group of the same index."""
+    (tmp_path / "_base.yaml").write_text(BASE + "groups:\n  - {name: a, access: read, precedence: 1}\n")
+    (tmp_path / "env.yaml").write_text("extends: _base.yaml\ngroups:\n  - {name: b, precedence: 2}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/env.yaml:3:5: groups[0].access: is required"
+    ]
+
+
+def test_a_merged_mapping_keeps_the_position_of_each_file(tmp_path: Path):
+    (tmp_path / "_base.yaml").write_text(
+        BASE + "tags: {team: x}\ngroups: [{name: a, access: read, precedence: 1}]\n"
+    )
+    (tmp_path / "env.yaml").write_text("extends: _base.yaml\ntags:\n  owner: a&b\n")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/env.yaml:3:3: tags.owner: value 'a&b' must be 0-256 letters, numbers, spaces or _.:/=+-@ "
+        "(IAM's tag rules)"
     ]

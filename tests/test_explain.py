@@ -67,7 +67,7 @@ def test_an_unknown_group_exits_2_with_a_suggestion():
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
         "2 configuration problem(s):\n"
-        "  --groups: 'Analyst' is not a group of dev; did you mean 'analysts'?\n"
+        "  --groups: 'Analyst' is not a group of dev (did you mean 'analysts'?)\n"
         "  --groups: 'marketing' is not a group of dev\n"
     )
 

@@ -24,6 +24,7 @@ STAGES: dict[str, int] = {
     "naming": 2,
     "folders": 2,
     "across_environments": 3,
+    "resource_origins": 3,
     "policies": 3,
     "access_model": 4,
     "validation": 4,

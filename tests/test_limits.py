@@ -184,7 +184,7 @@ def with_groups(count: int, quota: int) -> Environment:
 
 def test_role_quota_raised_to_5000():
     """4,999 groups and the no-group role fit; one more is refused, with no more raising to suggest."""
-    source = Source(document={}, origins={}, file="test.yaml")
+    source = Source(document={}, file="test.yaml")
     assert list(group_counts(with_groups(4_999, 5_000), source)) == []
     assert [str(p) for p in group_counts(with_groups(5_000, 5_000), source)] == [
         "test.yaml: groups: 5001 roles (one per group, one for no group); IAM allows 5,000 roles per account "

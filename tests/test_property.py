@@ -20,7 +20,7 @@ from modules.validation import load_valid_environments
 from tests.iam_evaluator import evaluate, iam_document, stack_references
 
 LEVELS = ["list", "read", "write", "readwrite", "readwrite-nodelete"]
-PROBLEM = re.compile(r"^\S+\.yaml: [\w.\[\]]+: \S.*$")
+PROBLEM = re.compile(r"^\S+\.yaml(:[0-9]+:[0-9]+)?: [\w.\[\]]+: \S.*$")
 IDENTITY, OTHER = "eu-west-1:aaaa", "eu-west-1:bbbb"
 SAFE = string.ascii_letters + string.digits + "-_."
 UNSAFE = "*?${}/ "

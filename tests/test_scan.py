@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from modules.cli import main
 from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
-from modules.scan import ScanError, ScanResult, judge
+from modules.scan import ScanError, ScanResult, check_sarif, judge
+from modules.validation import load_checked_environments
 from tests import scan_trees
-from tests.conftest import EXAMPLES, CheckovRun, load_stack
+from tests.conftest import EXAMPLES, PROJECT, CheckovRun, load_stack
 
-ENVIRONMENTS = ["dev", "prod", "staging", "union"]
+CHECKED = load_checked_environments(EXAMPLES)
+ENVIRONMENTS = [environment.name for environment, _ in CHECKED]
+SARIF_SCHEMA = PROJECT / "tests" / "sarif-schema-2.1.0.json"
 
 
 ACCEPTANCES = load_acceptances(ACCEPTED)
@@ -27,7 +32,8 @@ def verdict(
 ) -> ScanResult:
     """The gate's verdict on `environments` of one output tree (tests/scan_trees.py), from the
     session's one checkov run over all of them."""
-    return judge(run.report_on(tree), run.root / tree, environments, acceptances)
+    checked = [(environment, source) for environment, source in CHECKED if environment.name in environments]
+    return judge(run.report_on(tree), run.root / tree, checked, acceptances)
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +172,68 @@ def test_scan_skips_nothing_it_was_asked_for(checkov_run: CheckovRun):
 def test_a_stack_checkov_cannot_parse_fails_the_scan(checkov_run: CheckovRun):
     with pytest.raises(ScanError, match=r"^checkov could not parse: .*dev/cdk\.tf\.json"):
         verdict(checkov_run, scan_trees.UNPARSABLE, ["dev"])
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of `path` that starts with `text`."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(text))
+
+
+def test_findings_point_at_the_setting_that_produced_them(example_scan):
+    """Not the generated stack: the bucket block, the identity_pool block of the file that last
+    wrote it (dev.yaml over _groups.yaml), in the environment file a reviewer edits."""
+    placed = {
+        (f.environment, f.check_id, f.address): (f.setting, f.file, f.line) for f in example_scan.findings
+    }
+    dev, prod = EXAMPLES / "dev.yaml", EXAMPLES / "prod.yaml"
+    assert placed[("dev", "CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles")] == (
+        "identity_pool",
+        "environments/dev.yaml",
+        line_of(dev, "identity_pool:"),
+    )
+    assert placed[("prod", "CKV_AWS_144", "aws_s3_bucket.files")] == (
+        "bucket",
+        "environments/prod.yaml",
+        line_of(prod, "bucket:"),
+    )
+    assert all(f.file.startswith("environments/") and f.file.endswith(".yaml") for f in example_scan.findings)
+
+
+def test_a_group_finding_points_at_the_group_entry_in_the_base_that_defines_it(checkov_run: CheckovRun):
+    result = verdict(checkov_run, scan_trees.BROAD_DOCUMENT, ["dev"])
+    (finding, *_) = [f for f in result.failed if f.address.endswith("group_analysts_permissions")]
+    assert (finding.setting, finding.file, finding.line, finding.column) == (
+        "groups[0]",
+        "environments/_groups.yaml",
+        line_of(EXAMPLES / "_groups.yaml", "  - name: analysts"),
+        5,
+    )
+
+
+def test_check_sarif_is_valid_sarif_2_1_0(example_scan):
+    """Against the OASIS schema (tests/sarif-schema-2.1.0.json; where it comes from: README, Tests)."""
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    sarif = check_sarif(example_scan)
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    broken = copy.deepcopy(sarif)
+    del broken["runs"][0]["results"][0]["message"]
+    assert not jsonschema.Draft4Validator(schema).is_valid(broken)
+
+
+def test_sarif_results_keep_the_address_and_link_our_rules_to_their_guide(example_scan):
+    run = check_sarif(example_scan)["runs"][0]
+    (own,) = [r for r in run["results"] if r["ruleId"] == "CKV_GF_3"]
+    assert own["message"]["text"] == (
+        "Cognito identity pool role mappings must set ambiguous_role_resolution = Deny "
+        "(dev: aws_cognito_identity_pool_roles_attachment.identities_roles, from identity_pool)"
+    )
+    location = own["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "environments/dev.yaml"
+    assert location["region"] == {
+        "startLine": line_of(EXAMPLES / "dev.yaml", "identity_pool:"),
+        "startColumn": 1,
+    }
+    assert own["suppressions"][0]["justification"].startswith("dev")
+    help_uris = {rule["id"]: rule.get("helpUri") for rule in run["tool"]["driver"]["rules"]}
+    assert help_uris["CKV_GF_3"] == "checks/README.md#ckv_gf_3"
+    assert all("cdktf.out" not in json.dumps(result) for result in run["results"])

@@ -68,8 +68,8 @@ def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
     """Every entry of `path`, valid; or one ConfigError listing all problems."""
     # Anchors and aliases are allowed here: entries share a reason (&key-policy). Python-mode
     # validation keeps an alias one object, so nothing is expanded.
-    entries = read_yaml(path, aliases=True)
-    source = Source(document={}, origins={}, file=display_path(path))
+    entries, positions = read_yaml(path, aliases=True)
+    source = Source(document={}, file=display_path(path), positions=positions)
     if entries is None:
         return ()
     if not isinstance(entries, list):
@@ -81,12 +81,12 @@ def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
         if not isinstance(entry, dict):
             kind = "empty" if entry is None else f"a {type(entry).__name__}"
             reason = f"must be a mapping of check, resource, reason (and environments), but is {kind}"
-            problems.append(Problem(source.file, f"[{index}]", reason))
+            problems.append(source.problem((index,), reason))
             continue
         try:
             acceptances.append(Acceptance.model_validate(entry))
         except ValidationError as error:
-            problems += validation_problems(source, error, (index,))
+            problems += validation_problems(source, error, (index,), Acceptance)
     if problems:
         raise ConfigError(problems)
     return tuple(acceptances)

@@ -6,14 +6,15 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from modules.config.model import Environment
+from modules.config.model import Environment, Group
 from modules.config.yaml_source import FieldPath, Source, display_path, load_source
-from modules.errors import ConfigError, Problem
+from modules.errors import ConfigError, Problem, did_you_mean
 
 TERRAFORM_TEMPLATE = re.compile(r"[$%]\{")
 
@@ -51,27 +52,63 @@ def _misnamed(path: Path, found: dict[str, Path]) -> Problem:
     return Problem(display_path(path), "", reason)
 
 
-def load_environment(path: Path, *, extends_outside: bool = False) -> tuple[Environment, Source]:
-    """The model of one environment file, and where each of its values came from."""
+@dataclass(frozen=True)
+class LoadedFile:
+    """One environment file: the problems of its fields, and what the rules across groups can
+    still judge when there are some."""
+
+    problems: tuple[Problem, ...]
+    # The file's model; with problems, the model of the file without its invalid groups
+    # (None when another field is invalid too).
+    environment: Environment | None
+    groups: tuple[Group, ...]  # the groups that are valid on their own, in the order of `source`
+    source: Source  # where the values of `environment` and `groups` are written
+
+
+def load_environment(path: Path, *, extends_outside: bool = False) -> LoadedFile:
+    """The model of one environment file and where each of its values came from; a ConfigError
+    when the file cannot be read as a mapping of settings at all."""
     source = load_source(path, extends_outside=extends_outside)
     if "name" in source.document:
-        raise ConfigError(
-            [Problem(source.origin_of(("name",)), "name", f"is the file name ({path.stem}); remove it")]
-        )
-    document = {"name": path.stem, **source.document}
-    keys = list(_non_text_keys(source, document, ()))
+        raise ConfigError([source.problem(("name",), f"is the file name ({path.stem}); remove it")])
+    keys = list(_non_text_keys(source, source.document, ()))
     if keys:
         raise ConfigError(keys)
     problems: list[Problem] = []
+    environment = None
     try:
-        # JSON mode: strict types, and YAML lists become the model's tuples.
-        environment = Environment.model_validate_json(json.dumps(document))
+        environment = _model(path.stem, source)
     except ValidationError as error:
         problems += validation_problems(source, error)
-    problems += _interpolations(source, document, ())
-    if problems:
-        raise ConfigError(_first_per_field(problems))
-    return environment, source
+    problems += _interpolations(source, source.document, ())
+    if environment is not None:
+        return LoadedFile((*_first_per_field(problems),), environment, environment.groups, source)
+    return _without_invalid_groups(path.stem, source, _first_per_field(problems))
+
+
+def _model(name: str, source: Source) -> Environment:
+    # JSON mode: strict types, and YAML lists become the model's tuples.
+    return Environment.model_validate_json(json.dumps({"name": name, **source.document}))
+
+
+def _without_invalid_groups(name: str, source: Source, problems: list[Problem]) -> LoadedFile:
+    """The file with the groups that fail on their own left out, so that the rules across
+    groups judge the rest in the same run."""
+    entries = source.document.get("groups")
+    valid: dict[int, Group] = {}
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        try:
+            valid[index] = Group.model_validate_json(json.dumps(entry))
+        except ValidationError:
+            continue
+    if not isinstance(entries, list):
+        return LoadedFile((*problems,), None, (), source)
+    rest = source.without_groups(set(range(len(entries))) - set(valid))
+    try:
+        environment = _model(name, rest)
+    except ValidationError:
+        environment = None
+    return LoadedFile((*problems,), environment, tuple(valid.values()), rest)
 
 
 def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
@@ -86,7 +123,7 @@ def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Pro
             yield from _interpolations(source, item, (*path, index))
     elif isinstance(value, str) and (found := TERRAFORM_TEMPLATE.search(value)):
         reason = f"{value!r} contains {found.group()!r}, which Terraform would evaluate; remove it"
-        yield Problem(source.origin_of(path), field_path(path), reason)
+        yield source.problem(path, reason)
 
 
 def _non_text_keys(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
@@ -98,7 +135,7 @@ def _non_text_keys(source: Source, value: Any, path: FieldPath) -> Iterator[Prob
                     f"key {json.dumps(key)} is not text: YAML reads an unquoted null, ~, true, false "
                     "or number as a value; quote it"
                 )
-                yield Problem(source.origin_of(path), field_path(path), reason)
+                yield source.problem(path, reason, at=(*path, key))
             else:
                 yield from _non_text_keys(source, item, (*path, key))
     elif isinstance(value, list):
@@ -114,37 +151,54 @@ def _first_per_field(problems: list[Problem]) -> list[Problem]:
     return list(seen.values())
 
 
-def validation_problems(source: Source, error: ValidationError, within: FieldPath = ()) -> list[Problem]:
-    """pydantic's errors as problems (`within`: where the validated value sits in the file)."""
-    items = [{**item, "loc": (*within, *item["loc"])} for item in error.errors()]
-    return [_problem(source, item) for item in items if not _echo(item, items)]
+def validation_problems(
+    source: Source, error: ValidationError, within: FieldPath = (), model: type[BaseModel] = Environment
+) -> list[Problem]:
+    """pydantic's errors about a `model` as problems (`within`: where it sits in the file)."""
+    items = [{**item, "loc": tuple(item["loc"])} for item in error.errors()]
+    return [_problem(source, item, within, model) for item in items if not _echo(item, items)]
 
 
 def _echo(item: dict, items: list[dict]) -> bool:
     """A "too short" error that only repeats that every element below it failed."""
-    loc = tuple(item["loc"])
+    loc = item["loc"]
     return item["type"] == "too_short" and any(
-        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in items
+        len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc for other in items
     )
 
 
-def _problem(source: Source, item: dict) -> Problem:
-    loc: FieldPath = tuple(item["loc"])
+def _problem(source: Source, item: dict, within: FieldPath, model: type[BaseModel]) -> Problem:
+    loc: FieldPath = item["loc"]
     reason = str(item["msg"]).removeprefix("Value error, ")
     if item["type"] == "missing":
         reason = "is required"
     elif item["type"] == "extra_forbidden":
-        reason = "is not a known setting"
+        reason = "is not a known setting" + did_you_mean(str(loc[-1]), settings_at(model, loc[:-1]))
     elif item["type"] == "too_short":
         reason = "must not be empty"
     elif item["type"] == "string_type" and isinstance(item.get("input"), bool):
         reason += " (YAML reads unquoted yes, no, on, off, true, false as booleans: quote the value)"
-    return Problem(source.origin_of(loc), field_path(loc), reason)
+    return source.problem((*within, *loc), reason)
 
 
-def field_path(loc: FieldPath) -> str:
-    """("groups", 0, "name") → "groups[0].name"."""
-    text = ""
+def settings_at(model: type[BaseModel], loc: FieldPath) -> tuple[str, ...]:
+    """The settings a user may write at `loc` of `model` (list positions skipped)."""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+        if isinstance(part, str):
+            fields = {info.alias or name: info for name, info in model.model_fields.items()}
+            found = _model_in(fields[part].annotation) if part in fields else None
+            if found is None:
+                return ()
+            model = found
+    return tuple(
+        info.alias or name
+        for name, info in model.model_fields.items()
+        if not (info.json_schema_extra or {}).get("hidden")
+    )
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as `Bucket`, `tuple[Group, ...]` or `Backend | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, get_args(annotation))), None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +87,64 @@ _StrictSafeLoader.yaml_implicit_resolvers = {
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where a value is written: its key in a mapping, or the item in a list (1-based)."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Source:
-    """The merged document of one environment and the file each value came from."""
+    """The merged document of one environment and where each value came from."""
 
     document: Mapping[str, Any]
-    origins: Mapping[FieldPath, str]
     file: str
+    positions: Mapping[FieldPath, Position] = field(default_factory=dict)
+    # The file's index of each group in `document` when groups were left out (without_groups).
+    group_indexes: tuple[int, ...] | None = None
 
     def origin_of(self, path: FieldPath) -> str:
         """The file that defined the deepest known part of `path`."""
+        position = self.position_of(path)
+        return position.file if position is not None else self.file
+
+    def position_of(self, path: FieldPath) -> Position | None:
+        """Where the deepest known part of `path` is written (None: nowhere in particular)."""
         for length in range(len(path), 0, -1):
-            if path[:length] in self.origins:
-                return self.origins[path[:length]]
-        return self.file
+            if path[:length] in self.positions:
+                return self.positions[path[:length]]
+        return None
+
+    def problem(self, path: FieldPath, reason: str, *, at: FieldPath | None = None) -> Problem:
+        """`reason` about the value at `path`, at the file, line and column of that value (or
+        of the part `at`, such as one key of a mapping)."""
+        path = self._in_file(path)
+        position = self.position_of(path if at is None else self._in_file(at))
+        if position is None:
+            return Problem(self.file, field_path(path), reason)
+        return Problem(position.file, field_path(path), reason, position.line, position.column)
+
+    def without_groups(self, left_out: Collection[int]) -> Source:
+        """This source with the groups at `left_out` removed; problems keep the file's indexes."""
+        groups = self.document["groups"]
+        kept = tuple(index for index in range(len(groups)) if index not in left_out)
+        document = {**self.document, "groups": [groups[index] for index in kept]}
+        return replace(self, document=document, group_indexes=kept)
+
+    def _in_file(self, path: FieldPath) -> FieldPath:
+        if self.group_indexes is None or len(path) < 2 or path[0] != "groups" or not isinstance(path[1], int):
+            return path
+        return ("groups", self.group_indexes[path[1]], *path[2:])
+
+
+def field_path(loc: FieldPath) -> str:
+    """("groups", 0, "name") → "groups[0].name"."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def display_path(path: Path) -> str:
@@ -115,33 +160,72 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def read_mapping(path: Path) -> dict[str, Any]:
-    """One YAML file as a mapping, or a ConfigError naming the file."""
-    document = read_yaml(path)
+def read_mapping(path: Path) -> tuple[dict[str, Any], dict[FieldPath, Position]]:
+    """One YAML file as a mapping and where each value is written, or a ConfigError naming the file."""
+    name = display_path(path)
+    loader = _StrictSafeLoader(_read_text(path, name))
+    node, document = _parse(loader, name)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}"
-        raise ConfigError([Problem(display_path(path), "", f"must be a mapping of settings, but is {kind}")])
-    return document
+        raise ConfigError([Problem(name, "", f"must be a mapping of settings, but is {kind}")])
+    return document, dict(_positions(node, document, (), name, set()))
 
 
-def read_yaml(path: Path, *, aliases: bool = False) -> Any:
-    """One YAML file of plain data (see _StrictSafeLoader), or a ConfigError naming the file."""
+def read_yaml(path: Path, *, aliases: bool = False) -> tuple[Any, dict[FieldPath, Position]]:
+    """One YAML file of plain data (see _StrictSafeLoader) and where each value is written, or
+    a ConfigError naming the file."""
     name = display_path(path)
+    loader = (_AliasingSafeLoader if aliases else _StrictSafeLoader)(_read_text(path, name))
+    node, data = _parse(loader, name)
+    return data, {} if node is None else dict(_positions(node, data, (), name, set()))
+
+
+def _read_text(path: Path, name: str) -> str:
     raw = _read_regular_file(path, name)
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         reason = f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})"
         raise ConfigError([Problem(name, "", reason)]) from error
-    loader = _AliasingSafeLoader if aliases else _StrictSafeLoader
+
+
+def _parse(loader: _StrictSafeLoader, name: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of one document (what yaml.load does, keeping the nodes)."""
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        return node, None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ConfigError([Problem(name, "", f"YAML error at {where}: {error.problem}")]) from error
+        if mark is None:
+            raise ConfigError([Problem(name, "", f"YAML error: {error.problem}")]) from error
+        problem = Problem(name, "", f"YAML error: {error.problem}", mark.line + 1, mark.column + 1)
+        raise ConfigError([problem]) from error
     except yaml.YAMLError as error:
         raise ConfigError([Problem(name, "", f"YAML error: {error}")]) from error
+    finally:
+        loader.dispose()
+
+
+def _positions(
+    node: yaml.Node, value: Any, prefix: FieldPath, file: str, seen: set[int]
+) -> Iterator[tuple[FieldPath, Position]]:
+    """The position of every value below `node`: a mapping's entries in order are the dict's
+    (duplicate and merge keys are refused), a list's items are the list's. A node reached
+    again through an alias is not entered again (an alias bomb stays small)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        entries = zip(node.value, value.items(), strict=True)
+        children = [((*prefix, key), at, item_node, item) for (at, item_node), (key, item) in entries]
+    elif isinstance(node, yaml.SequenceNode):
+        items = enumerate(zip(node.value, value, strict=True))
+        children = [((*prefix, index), at, at, item) for index, (at, item) in items]
+    else:
+        return
+    for path, at, item_node, item in children:
+        yield path, Position(file, at.start_mark.line + 1, at.start_mark.column + 1)
+        yield from _positions(item_node, item, path, file, seen)
 
 
 def _read_regular_file(path: Path, name: str) -> bytes:
@@ -186,41 +270,41 @@ def load_source(path: Path, *, extends_outside: bool = False) -> Source:
     root = None if extends_outside else real_path(path.parent)
     chain = _extends_chain(path, root)
     document: dict[str, Any] = {}
-    origins: dict[FieldPath, str] = {}
-    for file, mapping in chain:
-        _merge(document, mapping, (), display_path(file), origins)
+    positions: dict[FieldPath, Position] = {}
+    for mapping, written in chain:
+        _merge(document, mapping, (), written, positions)
     document.pop("extends", None)
-    return Source(document=document, origins=origins, file=display_path(path))
+    return Source(document=document, file=display_path(path), positions=positions)
 
 
-def _extends_chain(path: Path, root: Path | None) -> list[tuple[Path, dict[str, Any]]]:
-    """[(base file, mapping), ..., (path, mapping)], most basic first."""
-    chain: list[tuple[Path, dict[str, Any]]] = []
+def _extends_chain(path: Path, root: Path | None) -> list[tuple[dict[str, Any], dict[FieldPath, Position]]]:
+    """[(mapping, positions) of the base file, ..., of path], most basic first."""
+    chain: list[tuple[Path, tuple[dict[str, Any], dict[FieldPath, Position]]]] = []
     current = path
     while True:
-        mapping = read_mapping(current)
-        chain.insert(0, (current, mapping))
+        mapping, positions = read_mapping(current)
+        chain.insert(0, (current, (mapping, positions)))
         parent = mapping.get("extends")
         if parent is None:
-            return chain
-        name = display_path(current)
+            return [read for _, read in chain]
+        extends = Source(mapping, display_path(current), positions)
         if not isinstance(parent, str) or not parent:
-            raise ConfigError([Problem(name, "extends", "must be a file name (a string)")])
+            raise ConfigError([extends.problem(("extends",), "must be a file name (a string)")])
         nxt = real_path(current.parent / parent)
         if root is not None and not nxt.is_relative_to(root):
             reason = (
                 f"{parent} is outside the environments directory {display_path(root)}; "
                 "move the file there, or pass --allow-extends-outside"
             )
-            raise ConfigError([Problem(name, "extends", reason)])
+            raise ConfigError([extends.problem(("extends",), reason)])
         if any(nxt == real_path(seen) for seen, _ in chain):
             cycle = " -> ".join([*(display_path(p) for p, _ in reversed(chain)), display_path(nxt)])
-            raise ConfigError([Problem(name, "extends", f"forms a cycle: {cycle}")])
+            raise ConfigError([extends.problem(("extends",), f"forms a cycle: {cycle}")])
         if not os.path.lexists(nxt):
             missing = f"file {display_path(nxt)} does not exist"
             if not nxt.parent.is_dir():
                 missing += f" (nor does its directory {display_path(nxt.parent)})"
-            raise ConfigError([Problem(name, "extends", missing)])
+            raise ConfigError([extends.problem(("extends",), missing)])
         current = nxt
 
 
@@ -228,17 +312,21 @@ def _merge(
     into: dict[str, Any],
     mapping: Mapping[str, Any],
     prefix: FieldPath,
-    file: str,
-    origins: dict[FieldPath, str],
+    written: Mapping[FieldPath, Position],
+    positions: dict[FieldPath, Position],
 ) -> None:
-    """Deep-merge mappings; any other value (lists included) replaces what was there."""
+    """Deep-merge mappings; any other value (lists included) replaces what was there, and
+    where its parts were written with it."""
     for key, value in mapping.items():
         path = (*prefix, key)
         if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value, path, file, origins)
+            _merge(into[key], value, path, written, positions)
         else:
             into[key] = value if not isinstance(value, dict) else _copy(value)
-        origins[path] = file  # the last file to touch a mapping answers for it as a whole
+            for stale in [p for p in positions if p[: len(path)] == path]:
+                del positions[stale]
+            positions.update((p, at) for p, at in written.items() if p[: len(path)] == path)
+        positions[path] = written[path]  # the last file to touch a mapping answers for it as a whole
 
 
 def _copy(mapping: dict[str, Any]) -> dict[str, Any]:
