@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
             from modules.synth import synthesize  # noqa: PLC0415
 
-            synthesize(environments, outdir, templates)
+            synthesize(environments, outdir, templates, progress)
         print(synth_summary(environments, outdir))
         if report_dir is not None:
             return _check(checked, acceptances, outdir, report_dir, arguments=arguments, progress=progress)

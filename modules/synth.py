@@ -9,6 +9,7 @@ from cdktf import App
 
 from modules import output_dir
 from modules.config.model import Environment
+from modules.progress import Progress
 from modules.stack import GroupFoldersStack
 
 # The S3 backend's use_lockfile needs Terraform 1.10. HCL beside cdk.tf.json rather than an
@@ -23,7 +24,12 @@ terraform {{
 """
 
 
-def synthesize(environments: Sequence[Environment], outdir: Path, templates: Path | None = None) -> None:
+def synthesize(
+    environments: Sequence[Environment],
+    outdir: Path,
+    templates: Path | None = None,
+    progress: Progress | None = None,
+) -> None:
     """`outdir` holds exactly the stacks asked for (each with its VERSIONS_FILE) and cdktf's
     manifest, or stays as it was; Terraform's working files in `stacks/<env>/` stay in place
     either way.
@@ -31,11 +37,15 @@ def synthesize(environments: Sequence[Environment], outdir: Path, templates: Pat
     It must be absent, empty or groupfolders' own earlier output (see modules/output_dir.py).
     """
 
+    steps = progress or Progress(quiet=True)
+
     def build(staging: Path) -> None:
         app = App(outdir=str(staging), stack_traces=False)
         for environment in environments:
-            GroupFoldersStack(app, environment, templates)
-        app.synth()
+            with steps.step(f"  building the stack of {environment.name}"):
+                GroupFoldersStack(app, environment, templates)
+        with steps.step("  writing the stacks"):
+            app.synth()
         for environment in environments:
             (staging / "stacks" / environment.name / VERSIONS_FILE).write_text(VERSIONS)
 

@@ -208,3 +208,16 @@ def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monk
     assert seen == {"checks": tmp_path}
     assert main(["check", "--quiet", "--env", "dev", *arguments]) == 1
     assert seen == {"checks": PROJECT / "checks"}
+
+
+def test_synth_reports_progress_for_each_environment(tmp_path: Path, capsys):
+    assert main(["synth", "--env", "dev", "--env", "prod", "--outdir", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert all(PROGRESS.fullmatch(line) for line in lines)
+    assert [line for line in lines if line.endswith(" ...")] == [
+        "validating environments ...",
+        f"synthesizing dev, prod into {tmp_path / 'out'} ...",
+        "  building the stack of dev ...",
+        "  building the stack of prod ...",
+        "  writing the stacks ...",
+    ]
