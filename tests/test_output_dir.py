@@ -292,12 +292,19 @@ def test_the_working_directory_and_its_parents_are_refused(tmp_path: Path, monke
 
 
 def test_the_project_home_and_environments_directories_are_refused(tmp_path: Path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    """The project sits apart from the working directory, wherever the checkout is (a clone in
+    /tmp must not make its parent "hold the working directory" first)."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert refusal(PROJECT) == f"{PROJECT} is the project directory: {OWN}"
+    project = tmp_path / "checkouts" / "groupfolders"
+    project.mkdir(parents=True)
+    monkeypatch.setattr(output_dir, "PROJECT", project)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     environments = tmp_path / "repo" / "environments"
     environments.mkdir(parents=True)
-    assert refusal(PROJECT) == f"{PROJECT} is the project directory: {OWN}"
-    assert refusal(PROJECT.parent) == f"{PROJECT.parent} holds the project directory: {OWN}"
+    assert refusal(project) == f"{project} is the project directory: {OWN}"
+    assert refusal(project.parent) == f"{project.parent} holds the project directory: {OWN}"
     assert refusal(tmp_path / "home") == f"{tmp_path / 'home'} is the home directory: {OWN}"
     assert refusal(environments, environments) == f"{environments} is the environments directory: {OWN}"
     assert (
