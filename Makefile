@@ -46,8 +46,10 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
 
+# One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs
+# checkov once for its share of the tests.
 test: lint $(CHECKOV_VENV)/.installed
-	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest
+	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest -n auto
 
 # Our synth against a hand-written CDKTF program, validate at scale, checkov per stack, with
 # the targets of issue 10. About 10 minutes; `make bench REPEAT=1` for a quick look.
