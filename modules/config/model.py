@@ -319,7 +319,7 @@ class Bucket(Frozen):
             raise ValueError(
                 f"{self.name!r} is too long for its log bucket {self.log_bucket_name!r} (63 characters)"
             )
-        _check_folder_guard(self.folder_guard, self.exempt_principals)
+        _check_folder_guard(self.folder_guard, self.exempt_principals, self.shared_with)
         _check_cors(self.cors_origins, self.cors_any_origin)
         return self
 
@@ -353,7 +353,13 @@ def _only_for_new_bucket(bucket: Bucket) -> None:
         )
 
 
-def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...]) -> None:
+def _check_folder_guard(folder_guard: bool, exempt: tuple[str, ...], shared_with: tuple[str, ...]) -> None:
+    if folder_guard and shared_with:
+        raise ValueError(
+            "folder_guard denies every principal but this environment's roles and exempt_principals, "
+            f"so the roles of {', '.join(shared_with)} (shared_with) would lose their folders: turn "
+            "folder_guard off on a shared bucket, or give each environment a bucket of its own"
+        )
     if folder_guard and not exempt:
         raise ValueError(
             "folder_guard denies every principal but the group roles and exempt_principals: list the "
