@@ -201,7 +201,19 @@ def _read_marker(path: Path) -> dict[str, str] | None:
         return None
     if not all(isinstance(name, str) and isinstance(digest, str) for name, digest in files.items()):
         return None
+    # A marker is data anyone can edit (or ship in an artifact): a name that leaves the directory
+    # or names one of Terraform's files would have a run delete what groupfolders never wrote.
+    if not all(_inside(name) and not _terraforms(name) for name in files):
+        return None
     return files
+
+
+def _inside(name: str) -> bool:
+    """A plain relative path below the directory: no root, no `..`, `.` or empty part."""
+    parts = name.split("/")
+    return (
+        not name.startswith("/") and "\\" not in name and all(part not in ("", ".", "..") for part in parts)
+    )
 
 
 def _digest(path: Path) -> str:

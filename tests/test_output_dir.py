@@ -4,6 +4,7 @@ a commit killed after any number of renames is completed by the next run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -259,6 +260,35 @@ def test_a_file_of_ours_changed_by_hand_is_refused(ours: Path):
 def test_a_marker_we_did_not_write_proves_nothing(ours: Path, name: str, marker: str):
     (ours / name).write_text(marker)
     assert refusal(ours) == f"{ours} holds {name}, which groupfolders did not write: {FOREIGN}"
+
+
+@pytest.mark.parametrize(
+    "listed",
+    ["../victim.txt", "{absolute}", "stacks/../../victim.txt", "./manifest.json", "stacks//dev", "a\\b"],
+)
+def test_a_marker_naming_a_path_outside_the_directory_proves_nothing(tmp_path: Path, listed: str):
+    """Else the next run would delete that file (its digest matches) as output it no longer writes."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    digest = hashlib.sha256(b"precious").hexdigest()
+    name = listed.format(absolute=victim)
+    (out / MARKER).write_text(json.dumps({"files": {name: digest}}))
+    with pytest.raises(OutputDirError, match=f"holds {MARKER}, which groupfolders did not write"):
+        replace(out, writer({"manifest.json": "{}"}))
+    assert victim.read_text() == "precious"
+
+
+def test_a_marker_listing_a_terraform_file_proves_nothing(ours: Path):
+    """State is never ours to delete, even when a marker says so."""
+    state = ours / "stacks" / "dev" / "terraform.dev.tfstate"
+    state.write_text("state")
+    marker = json.loads((ours / MARKER).read_text())
+    marker["files"]["stacks/dev/terraform.dev.tfstate"] = hashlib.sha256(b"state").hexdigest()
+    (ours / MARKER).write_text(json.dumps(marker))
+    assert refusal(ours) == f"{ours} holds {MARKER}, which groupfolders did not write: {FOREIGN}"
+    assert state.read_text() == "state"
 
 
 def test_a_marker_alone_that_is_not_ours_is_kept(tmp_path: Path):
