@@ -29,7 +29,7 @@ from modules.errors import ConfigError, Problem
 from modules.explain import explain, explanation_json, explanation_markdown
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
-from modules.policies.templates import default_templates
+from modules.policies.templates import access_levels, default_templates
 from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
 from modules.scan import OWN_CHECKS, ScanError, scan, table, verdict, write_check_reports
@@ -215,8 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         )
         return EXIT_INVALID
     outside = getattr(arguments, "allow_extends_outside", False)
-    templates = getattr(arguments, "templates", None) or default_templates()
     try:
+        templates = _templates(getattr(arguments, "templates", None))
         with progress.step(f"validating {environments_dir}"):
             checked = load_checked_environments(environments_dir, names, templates, extends_outside=outside)
         environments = tuple(environment for environment, _ in checked)
@@ -227,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             return _report(environments, arguments, names, templates)
         # Refused before anything slow: the accepted findings, then where the output goes.
         acceptances = load_acceptances(arguments.accepted_findings) if command == "check" else ()
+        if command == "check":
+            _checks(arguments.checks_dir)
         outdir = _outdir(getattr(arguments, "outdir", None))
         output_dir.check(outdir, environments_dir)
         report_dir = None
@@ -250,6 +252,25 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _templates(given: Path | None) -> Path:
+    """--templates, else the default; a directory holding at least one access level."""
+    templates = given or default_templates()
+    if not templates.is_dir() or not access_levels(templates):
+        what = "is not a directory" if not templates.is_dir() else "holds no access level (<level>.json.j2)"
+        raise ConfigError(
+            [Problem("--templates", "", f"{templates} {what}: name the access levels' directory")]
+        )
+    return templates
+
+
+def _checks(given: Path) -> Path:
+    """--checks-dir: checkov skips a missing directory in silence, which would drop our rules."""
+    if not given.is_dir() or not any(given.glob("*.py")):
+        what = "is not a directory" if not given.is_dir() else "holds no checkov rule (*.py)"
+        raise ConfigError([Problem("--checks-dir", "", f"{given} {what}: name a directory of checkov rules")])
+    return given
 
 
 def _invalid(error: ConfigError) -> int:
@@ -358,8 +379,8 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 
 def _explain(arguments: argparse.Namespace) -> int:
     groups = [name.strip() for name in arguments.groups.split(",") if name.strip()]
-    templates = arguments.templates or default_templates()
     try:
+        templates = _templates(arguments.templates)
         (environment,) = load_valid_environments(
             arguments.environments,
             [arguments.env],

@@ -110,7 +110,7 @@ class GroupFoldersStack(TerraformStack):
         TerraformOutput(
             self,
             naming.CLIENT_CONFIG_OUTPUT,
-            value=client_config(environment, environment_access(environment), ids),
+            value=client_config(environment, environment_access(environment, templates), ids),
             description="amplify_outputs.json for web and mobile clients",
         )
 

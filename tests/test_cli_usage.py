@@ -203,9 +203,11 @@ def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monk
         raise cli.ScanError("stopped after the arguments")
 
     monkeypatch.setattr(cli, "scan", scan)
+    ours = tmp_path / "checks"
+    shutil.copytree(PROJECT / "checks", ours)
     arguments = ["--outdir", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r")]
-    assert main(["check", "--quiet", "--env", "dev", *arguments, "--checks-dir", str(tmp_path)]) == 1
-    assert seen == {"checks": tmp_path}
+    assert main(["check", "--quiet", "--env", "dev", *arguments, "--checks-dir", str(ours)]) == 1
+    assert seen == {"checks": ours}
     assert main(["check", "--quiet", "--env", "dev", *arguments]) == 1
     assert seen == {"checks": PROJECT / "checks"}
 
@@ -221,3 +223,47 @@ def test_synth_reports_progress_for_each_environment(tmp_path: Path, capsys):
         "  building the stack of prod ...",
         "  writing the stacks ...",
     ]
+
+
+@pytest.mark.parametrize(
+    ("option", "make", "message"),
+    [
+        ("--templates", None, "{path} is not a directory: name the access levels' directory"),
+        (
+            "--templates",
+            "empty",
+            "{path} holds no access level (<level>.json.j2): name the access levels' directory",
+        ),
+        ("--checks-dir", None, "{path} is not a directory: name a directory of checkov rules"),
+        ("--checks-dir", "empty", "{path} holds no checkov rule (*.py): name a directory of checkov rules"),
+    ],
+)
+def test_a_templates_or_checks_directory_that_cannot_serve_is_refused(
+    tmp_path: Path, capsys, option, make, message
+):
+    """checkov skips a missing --external-checks-dir in silence: our rules would be off and the gate green."""
+    path = tmp_path / "given"
+    if make == "empty":
+        path.mkdir()
+    arguments = ["--outdir", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r"), option, str(path)]
+    assert main(["check", "--quiet", "--env", "dev", *arguments]) == 2
+    problem = message.format(path=path)
+    assert capsys.readouterr().err == f"1 configuration problem(s):\n  {option}: {problem}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_synth_renders_a_teams_own_level(tmp_path: Path):
+    """validate, the documents and the client_config output all read the same --templates."""
+    levels = tmp_path / "levels"
+    shutil.copytree(PROJECT / "templates" / "policies", levels)
+    shutil.copy(levels / "read.json.j2", levels / "audit.json.j2")
+    environments = tmp_path / "environments"
+    shutil.copytree(EXAMPLES, environments)
+    groups = environments / "_groups.yaml"
+    groups.write_text(groups.read_text().replace("access: read\n", "access: audit\n", 1))
+    outdir = tmp_path / "out"
+    arguments = ["--environments", str(environments), "--templates", str(levels), "--outdir", str(outdir)]
+    assert main(["synth", "--quiet", "--env", "dev", *arguments]) == 0
+    stack = json.loads((outdir / "stacks" / "dev" / "cdk.tf.json").read_text())
+    config = stack["output"]["client_config"]["value"]
+    assert config["custom"]["groupfolders"]["groups"]["analysts"]["access"] == "audit"
