@@ -38,6 +38,8 @@ class RoleAccess:
     precedence: int | None
     level: str | None  # the group's access level
     grants: tuple[FolderGrant, ...]
+    # tags mode: the folders the pre-token Lambda issues for this group, per level
+    level_folders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def allows(self, action: str, path: str, identity_id: str) -> bool:
         """May a caller with `identity_id` do `action` on object key `path` (for a listing: its prefix)?"""
@@ -74,6 +76,7 @@ class EnvironmentAccess:
     folder_guard_exempt: tuple[str, ...] | None  # None: no folder guard
     lifecycle: tuple[tuple[str, str], ...]  # what decides whether users or objects survive a change
     shared_folders: tuple[SharedFolderAccess, ...] = ()  # by prefix
+    folders_per_level: int | None = None  # tags mode: folders of one level a user may hold
 
     def role(self, group: str) -> RoleAccess:
         return next(role for role in self.roles if role.group == group)
@@ -100,6 +103,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
     """`templates`: the access levels' directory the documents are rendered with."""
     documents = environment_documents(environment, placeholder_references(environment), templates)
     bucket_arn = environment.bucket.arn
+    tags = environment.identity_pool.role_mapping == "tags"
     roles = tuple(
         RoleAccess(
             role_name=naming.group_role_name(environment, group),
@@ -107,6 +111,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
             precedence=group.precedence,
             level=group.access,
             grants=grants(documents.group_policies[group.name], bucket_arn),
+            level_folders=tuple(environment.folders_by_level(group).items()) if tags else (),
         )
         for group in environment.groups_by_name
     )
@@ -127,7 +132,8 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         ("bucket", f"{'new' if bucket.name is not None else 'existing'} {bucket.bucket_name}"),
         ("bucket encryption", _encryption(environment)),
         ("user pool", _user_pool(environment)),
-        *((("folders per level", str(pool.folders_per_level)),) if pool.role_mapping == "tags" else ()),
+        *((("folders per level", str(pool.folders_per_level)),) if tags else ()),
+        ("cors origins", ", ".join(sorted(bucket.cors_origins)) or "none"),
     )
     return EnvironmentAccess(
         environment=environment.name,
@@ -145,6 +151,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         if environment.user_pool.name is not None
         else (),
         shared_folders=_shared_folders(environment, roles),
+        folders_per_level=pool.folders_per_level if tags else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -13,7 +13,8 @@ from typing import Any
 
 import jinja2
 
-from modules.access_model import EnvironmentAccess, RoleAccess
+from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, RoleAccess
+from modules.config.model import ANY_ORIGIN
 from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
@@ -205,7 +206,8 @@ def _environment_changes(
         return found
     found += _data_loss(name, base, head)
     old_order, new_order = _order(base), _order(head)
-    if old_order != new_order:
+    # In tags mode every member gets the union: the order decides nothing.
+    if old_order != new_order and head.role_mapping != "tags":
         detail = (
             f"users in several groups get the first of: {', '.join(new_order)} (was: {', '.join(old_order)})"
         )
@@ -254,13 +256,43 @@ ALWAYS_WIDENING = frozenset({"bucket", "bucket encryption", "user pool", "role m
 def _setting_direction(key: str, base: EnvironmentAccess, head: EnvironmentAccess) -> str:
     if key in ALWAYS_WIDENING:
         return "widened"
-    if key == "ambiguous role resolution":
-        return "widened" if head.ambiguous_role_resolution == "AuthenticatedRole" else "narrowed"
-    if key == "folder guard":
-        before, after = base.folder_guard_exempt, head.folder_guard_exempt
-        opened = after is None or (before is not None and not set(after) <= set(before))
-        return "widened" if opened else "narrowed"
-    return "changed"
+    direction = SETTING_DIRECTIONS.get(key)
+    return direction(base, head) if direction else "changed"
+
+
+def _resolution(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    return "widened" if head.ambiguous_role_resolution == "AuthenticatedRole" else "narrowed"
+
+
+def _slots(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """tags: more folders per level lets members of several groups hold what overflowed before."""
+    return "widened" if (base.folders_per_level or 0) < (head.folders_per_level or 0) else "narrowed"
+
+
+def _cors(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    before, after = _origins(base), _origins(head)
+    if ANY_ORIGIN in before ^ after:  # `*` stands for every origin
+        return "widened" if ANY_ORIGIN in after else "narrowed"
+    return _direction(before, after)
+
+
+def _guard(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    before, after = base.folder_guard_exempt, head.folder_guard_exempt
+    opened = after is None or (before is not None and not set(after) <= set(before))
+    return "widened" if opened else "narrowed"
+
+
+SETTING_DIRECTIONS: dict[str, Callable[[EnvironmentAccess, EnvironmentAccess], str]] = {
+    "ambiguous role resolution": _resolution,
+    "folders per level": _slots,
+    "cors origins": _cors,
+    "folder guard": _guard,
+}
+
+
+def _origins(access: EnvironmentAccess) -> set[str]:
+    value = dict(access.settings)["cors origins"]
+    return set() if value == "none" else set(value.split(", "))
 
 
 def _several_groups_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
@@ -274,18 +306,41 @@ def _several_groups_changes(name: str, base: EnvironmentAccess, head: Environmen
     for index, first in enumerate(common):
         for second in common[index + 1 :]:
             pair = (str(first), str(second))
-            before, after = _received(base, pair), _received(head, pair)
-            if _label(before) == _label(after):
+            (was, was_label, had), (now, label, has) = _pair_view(base, pair), _pair_view(head, pair)
+            if was == now:
                 continue
-            detail = (
-                f"a member of `{pair[0]}` and `{pair[1]}` now gets {_label(after)} (was: {_label(before)})"
-            )
-            gained = _grant_set(after) - _grant_set(before)
+            detail = f"a member of `{pair[0]}` and `{pair[1]}` now gets {label} (was: {was_label})"
+            gained = has - had
             found += [
                 Change(name, ", ".join(pair), "widened", prefix, _ordered(set(caps)), detail)
                 for prefix, caps in _by_prefix(gained)
             ]
     return found
+
+
+PairView = tuple[object, str, set[tuple[str, str]]]  # what decides a change, its words, (folder, capability)
+
+
+def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
+    """What a member of exactly these two groups receives. token and rules: one role, so a
+    change of role is the change; tags: the union of both groups' folders, unless one level
+    holds more folders than a user may (the Lambda then issues none)."""
+    if access.role_mapping != "tags":
+        role = _received(access, pair)
+        return _label(role), _label(role), _grant_set(role)
+    roles = [access.role(group) for group in pair]
+    by_level: dict[str, set[str]] = {}
+    for role in roles:
+        for level, folders in role.level_folders:
+            by_level.setdefault(level, set()).update(folders)
+    slots = access.folders_per_level or 0
+    over = sorted(level for level, folders in by_level.items() if len(folders) > slots)
+    if over:
+        private = {pair_ for pair_ in _grant_set(roles[0]) if pair_[0] == PRIVATE_FOLDER}
+        label = f"only the private folder ({', '.join(over)} folders exceed folders_per_level {slots})"
+        return frozenset(private), label, private
+    union = _grant_set(roles[0]) | _grant_set(roles[1])
+    return frozenset(union), "the union of their folders", union
 
 
 def _received(access: EnvironmentAccess, pair: tuple[str, str]) -> RoleAccess | None:
@@ -377,9 +432,18 @@ def _grant_changes(environment: str, subject: str, old: Grants, new: Grants) -> 
                 if caps
             )
         elif old_actions != new_actions:  # e.g. version actions when a bucket's versioning changes
-            detail = f"actions on `{prefix}`: {', '.join(new_actions)} (was: {', '.join(old_actions)})"
-            found.append(Change(environment, subject, "changed", prefix, (), detail))
+            kind = _direction(set(old_actions), set(new_actions))
+            who = "users in no group" if subject == NO_GROUP else f"group `{subject}`"
+            detail = f"{who}: actions on `{prefix}`: {', '.join(new_actions)} (was: {', '.join(old_actions)})"
+            found.append(Change(environment, subject, kind, "", (), detail))
     return found
+
+
+def _direction(before: set[str], after: set[str]) -> str:
+    """More of something that grants reach is a widening; only less of it, a narrowing."""
+    if not after <= before:
+        return "widened"
+    return "narrowed" if after < before else "changed"
 
 
 def _ordered(capabilities: set[str]) -> tuple[str, ...]:

@@ -373,3 +373,75 @@ def test_widenings_are_highlighted_and_a_change_without_a_folder_is_not_drawn():
     )
     assert lines[-4] == "  linkStyle 1 stroke:#6a737d,stroke-dasharray:4"
     assert changes_diagram(found[2:]) == ""
+
+
+# --- widenings that no single group's grants show
+
+
+def union_environments(tmp_path: Path, folders_per_level: int, name: str) -> Path:
+    """tags mode; a member of a and b holds two read folders."""
+    directory = tmp_path / name
+    directory.mkdir()
+    (directory / "u.yaml").write_text(
+        "app: demo\nregion: eu-west-1\nuser_pool: {name: p}\nbucket: {name: demo-bucket}\n"
+        f"identity_pool: {{role_mapping: tags, folders_per_level: {folders_per_level}}}\n"
+        "groups: [{name: a, access: read, precedence: 1}, {name: b, access: read, precedence: 2}]\n"
+    )
+    return directory
+
+
+def test_tags_mode_more_folders_per_level_widens_what_members_of_several_groups_get(tmp_path: Path):
+    base, head = union_environments(tmp_path, 1, "base"), union_environments(tmp_path, 2, "head")
+    result = run_report("--environments", str(head), "--base-environments", str(base), "--fail-on", "widened")
+    assert result.returncode == 3
+    assert "- **widened**: folders per level: 2 (was: 1)\n" in result.stdout
+    assert (
+        "- **widened**: a member of `a` and `b` now gets the union of their folders (was: only the private "
+        "folder (read folders exceed folders_per_level 1)): gains list, read on `a/`\n"
+    ) in result.stdout
+    assert "users in several groups get the first of" not in result.stdout
+    narrowed = run_report("--environments", str(base), "--base-environments", str(head))
+    assert "- **narrowed**: folders per level: 1 (was: 2)\n" in narrowed.stdout
+
+
+def test_a_new_cors_origin_widens_and_dropping_one_narrows(tmp_path: Path):
+    head = tmp_path / "head"
+    shutil.copytree(PROJECT / "environments", head)
+    dev = head / "dev.yaml"
+    wider = dev.read_text().replace(
+        "cors_origins: [https://dev.app.example.com]", "cors_origins: ['*'], cors_any_origin: true"
+    )
+    assert wider != dev.read_text(), "the example changed: update this test"
+    dev.write_text(wider)
+    result = run_report("--environments", str(head), "--base-environments", "environments", "--env", "dev")
+    assert "- **widened**: cors origins: * (was: https://dev.app.example.com)\n" in result.stdout
+    back = run_report("--environments", "environments", "--base-environments", str(head), "--env", "dev")
+    assert "- **narrowed**: cors origins: https://dev.app.example.com (was: *)\n" in back.stdout
+    dev.write_text(
+        wider.replace("['*'], cors_any_origin: true", "[https://dev.app.example.com, https://b.example.com]")
+    )
+    more = run_report("--environments", str(head), "--base-environments", "environments", "--env", "dev")
+    assert (
+        "- **widened**: cors origins: https://b.example.com, https://dev.app.example.com (was: "
+        in more.stdout
+    )
+
+
+def test_versioning_turned_on_widens_reading_to_old_versions(tmp_path: Path):
+    def environment(versioned: str) -> Path:
+        directory = tmp_path / versioned
+        directory.mkdir()
+        (directory / "e.yaml").write_text(
+            "app: demo\nregion: eu-west-1\nuser_pool: {name: p}\n"
+            f"bucket: {{existing: demo-bucket, versioned: {versioned}}}\n"
+            "groups: [{name: a, access: read, precedence: 1}]\n"
+        )
+        return directory
+
+    result = run_report(
+        "--environments", str(environment("true")), "--base-environments", str(environment("false"))
+    )
+    assert (
+        "- **widened**: group `a`: actions on `a/`: s3:GetObject, s3:GetObjectVersion, s3:ListBucket, "
+        "s3:ListBucketVersions (was: s3:GetObject, s3:ListBucket)\n"
+    ) in result.stdout
