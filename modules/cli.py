@@ -209,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
     if command == "check" and not arguments.accepted_findings.is_file():
         print(
-            f"error: {arguments.accepted_findings}: no such file (give --accepted-findings FILE; "
-            "an empty file accepts nothing)",
+            f"error: {arguments.accepted_findings}: "
+            f"{'is a directory' if arguments.accepted_findings.is_dir() else 'no such file'} "
+            "(give --accepted-findings FILE; an empty file accepts nothing)",
             file=sys.stderr,
         )
         return EXIT_INVALID

@@ -359,6 +359,22 @@ def _tag_value_problem(folder: str) -> str | None:
     return f"is {len(folder)} characters" if len(folder) > limits.TAG_VALUE else None
 
 
+def level_tag_keys(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: a level names its tag keys, and IAM compares tag keys without case: `Read.1` would
+    also be `read.1`, so two levels that differ only in case would share their folders."""
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    first: dict[str, str] = {}
+    for level in principal_tags.levels(environment):
+        other = first.setdefault(level.lower(), level)
+        if other != level:
+            reason = (
+                f"access levels {other!r} and {level!r} differ only in case; with role_mapping tags each "
+                "names principal tags, which IAM compares without case: rename one template"
+            )
+            yield source.problem(("identity_pool", "role_mapping"), reason)
+
+
 def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
     """tags: the identity pool maps one claim to a principal tag per level and folder slot."""
     if environment.identity_pool.role_mapping != "tags":
@@ -430,5 +446,6 @@ RULES: tuple[Rule, ...] = (
     distinct_role_names,
     distinct_precedence,
     folders_fit_tags,
+    level_tag_keys,
     tag_mappings,
 )

@@ -109,6 +109,10 @@ def test_check_refuses_a_missing_accepted_findings_file(tmp_path: Path, monkeypa
         "an empty file accepts nothing)\n"
     )
     assert not (tmp_path / "out").exists(), "refused before synthesizing"
+    assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "security"]) == 2
+    assert capsys.readouterr().err == (
+        "error: security: is a directory (give --accepted-findings FILE; an empty file accepts nothing)\n"
+    )
     (tmp_path / "empty.yaml").write_text("")
     assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "empty.yaml"]) == 1
     assert "(empty.yaml)" in capsys.readouterr().out

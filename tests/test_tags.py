@@ -15,6 +15,7 @@ import importlib.util
 import json
 import logging
 import re
+import shutil
 import sys
 import zipfile
 from collections.abc import Callable
@@ -29,9 +30,10 @@ import pytest
 from modules import naming
 from modules.access_model import PRIVATE_FOLDER, environment_access
 from modules.config.model import Environment
+from modules.errors import ConfigError
 from modules.policies.principal_tags import TAG_VALUE
 from modules.validation import load_valid_environments
-from tests.conftest import EXAMPLES, load_stack
+from tests.conftest import EXAMPLES, PROJECT, load_stack
 from tests.iam_evaluator import evaluate, lint, role_arn
 from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
 
@@ -303,3 +305,25 @@ def test_handler_needs_only_the_standard_library():
         for alias in node.names
     }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def test_levels_that_differ_only_in_case_are_refused_in_tags_mode(tmp_path: Path):
+    """IAM compares tag keys without case: `Read.1` would also match `read.1`."""
+    levels = tmp_path / "levels"
+    shutil.copytree(PROJECT / "templates" / "policies", levels)
+    shutil.copy(levels / "readwrite.json.j2", levels / "Read.json.j2")
+    (tmp_path / "envs").mkdir()
+    text = (
+        "app: demo\nregion: eu-west-1\nuser_pool: {name: p}\nbucket: {name: demo-bucket}\n"
+        "identity_pool: {role_mapping: tags}\n"
+        "groups: [{name: a, access: read, precedence: 1}, {name: b, access: Read, precedence: 2}]\n"
+    )
+    (tmp_path / "envs" / "u.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path / "envs", templates=levels)
+    assert [problem.reason for problem in caught.value.problems] == [
+        "access levels 'Read' and 'read' differ only in case; with role_mapping tags each names principal "
+        "tags, which IAM compares without case: rename one template"
+    ]
+    (tmp_path / "envs" / "u.yaml").write_text(text.replace("{role_mapping: tags}", "{role_mapping: token}"))
+    assert [e.name for e in load_valid_environments(tmp_path / "envs", templates=levels)] == ["u"]
