@@ -238,24 +238,22 @@ def _secure_transport(bucket_arn: str) -> list[dict[str, Any]]:
 
 
 def _tls_version(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyOutdatedTls",
-        "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": ["s3:*"],
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"NumericLessThan": {"s3:TlsVersion": ["1.2"]}},
-    }
+    return _deny_everyone(bucket_arn, "DenyOutdatedTls", {"NumericLessThan": {"s3:TlsVersion": ["1.2"]}})
 
 
 def _tls_only(bucket_arn: str) -> dict[str, Any]:
+    return _deny_everyone(bucket_arn, "DenyInsecureTransport", {"Bool": {"aws:SecureTransport": ["false"]}})
+
+
+def _deny_everyone(bucket_arn: str, sid: str, condition: dict[str, Any]) -> dict[str, Any]:
+    """Every S3 action on the bucket and its objects, for every principal, under `condition`."""
     return {
-        "Sid": "DenyInsecureTransport",
+        "Sid": sid,
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
         "Action": ["s3:*"],
         "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": ["false"]}},
+        "Condition": condition,
     }
 
 
