@@ -7,6 +7,7 @@ not from the config.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,64 @@ class EnvironmentAccess:
         for role in self.precedence_order:
             by_precedence.setdefault(role.precedence, []).append(str(role.group))
         return tuple(tuple(names) for names in by_precedence.values() if len(names) > 1)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a member of exactly some groups gets: one of the roles (token, rules), or in tags
+    mode the union of the groups' folders that the pre-token Lambda issues."""
+
+    roles: tuple[RoleAccess, ...]  # the member's groups, by precedence then name
+    role: RoleAccess | None  # the credentials' role; None: no credentials
+    folders: tuple[FolderGrant, ...]  # what the member may do
+    by_level: tuple[tuple[str, tuple[str, ...]], ...] = ()  # tags: the folders tagged, per level
+    overflow: tuple[tuple[str, int], ...] = ()  # tags: levels with more folders than a user may hold
+
+
+def received(access: EnvironmentAccess, groups: Sequence[str]) -> Received:
+    """token: the lowest precedence wins, and a tie leaves no preferred role (ambiguous role
+    resolution); rules: the first rule, in precedence then name order; tags: the union, or
+    only the private folder when a level overflows (the Lambda fails closed)."""
+    roles = tuple(
+        sorted(
+            (access.role(name) for name in dict.fromkeys(groups)), key=lambda r: (r.precedence, str(r.group))
+        )
+    )
+    first = roles[0]
+    if access.role_mapping == "tags":
+        return _union(access, roles)
+    tied = access.role_mapping == "token" and len(roles) > 1 and roles[1].precedence == first.precedence
+    role = (
+        (access.no_group if access.ambiguous_role_resolution == "AuthenticatedRole" else None)
+        if tied
+        else first
+    )
+    return Received(roles, role, role.grants if role else ())
+
+
+def _union(access: EnvironmentAccess, roles: tuple[RoleAccess, ...]) -> Received:
+    by_level: dict[str, set[str]] = {}
+    for role in roles:
+        for level, folders in role.level_folders:
+            by_level.setdefault(level, set()).update(folders)
+    slots = access.folders_per_level or 0
+    levels = tuple((level, tuple(sorted(found))) for level, found in sorted(by_level.items()))
+    overflow = tuple((level, len(found)) for level, found in levels if len(found) > slots)
+    if overflow:
+        private = tuple(grant for grant in roles[0].grants if grant.prefix == PRIVATE_FOLDER)
+        return Received(roles, roles[0], private, levels, overflow)
+    return Received(roles, roles[0], merged(roles), levels)
+
+
+def merged(roles: Sequence[RoleAccess]) -> tuple[FolderGrant, ...]:
+    """Each folder once, with the actions of every role that grants it (first-seen order, the
+    private folder last, as in one role)."""
+    actions: dict[str, set[str]] = {}
+    for role in roles:
+        for grant in role.grants:
+            actions.setdefault(grant.prefix, set()).update(grant.actions)
+    ordered = sorted(actions.items(), key=lambda item: item[0] == PRIVATE_FOLDER)
+    return tuple(FolderGrant(prefix, tuple(sorted(found))) for prefix, found in ordered)
 
 
 def environment_access(environment: Environment, templates: Path | None = None) -> EnvironmentAccess:

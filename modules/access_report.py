@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, RoleAccess
+from modules.access_model import EnvironmentAccess, RoleAccess, received
 from modules.config.model import ANY_ORIGIN
 from modules.policies.actions import CAPABILITY_NAMES
 
@@ -322,33 +322,19 @@ PairView = tuple[object, str, set[tuple[str, str]]]  # what decides a change, it
 
 
 def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
-    """What a member of exactly these two groups receives. token and rules: one role, so a
-    change of role is the change; tags: the union of both groups' folders, unless one level
-    holds more folders than a user may (the Lambda then issues none)."""
+    """What a member of exactly these two groups receives (access_model.received). token and
+    rules: one role, so a change of role is the change; tags: the folders of the union."""
+    found = received(access, pair)
     if access.role_mapping != "tags":
-        role = _received(access, pair)
-        return _label(role), _label(role), _grant_set(role)
-    roles = [access.role(group) for group in pair]
-    by_level: dict[str, set[str]] = {}
-    for role in roles:
-        for level, folders in role.level_folders:
-            by_level.setdefault(level, set()).update(folders)
-    slots = access.folders_per_level or 0
-    over = sorted(level for level, folders in by_level.items() if len(folders) > slots)
-    if over:
-        private = {pair_ for pair_ in _grant_set(roles[0]) if pair_[0] == PRIVATE_FOLDER}
-        label = f"only the private folder ({', '.join(over)} folders exceed folders_per_level {slots})"
-        return frozenset(private), label, private
-    union = _grant_set(roles[0]) | _grant_set(roles[1])
-    return frozenset(union), "the union of their folders", union
-
-
-def _received(access: EnvironmentAccess, pair: tuple[str, str]) -> RoleAccess | None:
-    """The role a member of exactly these groups receives; None: no credentials."""
-    first, second = access.role(pair[0]), access.role(pair[1])
-    if first.precedence != second.precedence:
-        return min((first, second), key=lambda role: (role.precedence, str(role.group)))
-    return access.no_group if access.ambiguous_role_resolution == "AuthenticatedRole" else None
+        return _label(found.role), _label(found.role), _grant_set(found.role)
+    folders = {(grant.prefix, c) for grant in found.folders for c in grant.capabilities}
+    if found.overflow:
+        over = ", ".join(level for level, _ in found.overflow)
+        label = (
+            f"only the private folder ({over} folders exceed folders_per_level {access.folders_per_level})"
+        )
+        return frozenset(folders), label, folders
+    return frozenset(folders), "the union of their folders", folders
 
 
 def _label(role: RoleAccess | None) -> str:

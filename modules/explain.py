@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, FolderGrant, RoleAccess
+from modules.access_model import EnvironmentAccess, FolderGrant, Received, RoleAccess, received
 from modules.config.model import Environment
 from modules.errors import ConfigError, Problem, did_you_mean
 from modules.policies import principal_tags
@@ -46,16 +46,16 @@ def explain(environment: Environment, access: EnvironmentAccess, groups: Sequenc
             ]
             or [Problem("--groups", "", "name at least one group, e.g. --groups finance,analysts")]
         )
-    asked = [access.role(name) for name in dict.fromkeys(groups)]
-    roles = sorted(asked, key=lambda role: (role.precedence, str(role.group)))
+    found = received(access, groups)
     if access.role_mapping == "tags":
-        return _union(environment, access, roles)
-    return _one_role(access, roles)
+        return _union(environment, access, found)
+    return _one_role(access, found)
 
 
-def _one_role(access: EnvironmentAccess, roles: list[RoleAccess]) -> Explanation:
-    first, names = roles[0], ", ".join(f"`{role.group}` ({role.precedence})" for role in roles)
-    tied = len(roles) > 1 and roles[1].precedence == first.precedence
+def _one_role(access: EnvironmentAccess, found: Received) -> Explanation:
+    roles, first = found.roles, found.roles[0]
+    names = ", ".join(f"`{role.group}` ({role.precedence})" for role in roles)
+    tied = first is not found.role
     if access.role_mapping == "token":
         reasons = [
             f"Token mapping: the ID token lists the roles of all of {names} in `cognito:roles`; "
@@ -65,8 +65,7 @@ def _one_role(access: EnvironmentAccess, roles: list[RoleAccess]) -> Explanation
                 else f"`cognito:preferred_role` is that of the lowest precedence, `{first.group}`."
             )
         ]
-        received = _ambiguous(access) if tied else first
-        others = [role.role_name for role in roles if role is not received]
+        others = [role.role_name for role in roles if role is not found.role]
         if others:
             reasons.append(
                 "A client may ask for another of these roles instead (never two at once) with "
@@ -76,95 +75,68 @@ def _one_role(access: EnvironmentAccess, roles: list[RoleAccess]) -> Explanation
             )
     else:
         order = ", ".join(f"`{role.group}`" for role in access.precedence_order)
-        received = first
         reasons = [
             f"Rules mapping: the rules are tried in the order {order}; the first one that matches this "
             f"member is `cognito:groups` Equals `{first.group}`."
         ]
         if len(roles) > 1:
-            fallback = "no credentials" if _ambiguous(access) is None else "the role of users in no group"
+            ambiguous = access.ambiguous_role_resolution == "AuthenticatedRole"
+            fallback = "the role of users in no group" if ambiguous else "no credentials"
             reasons.append(
                 "AWS does not document whether `Equals` matches a token whose `cognito:groups` holds several "
                 f"groups ({names}); if it does not, no rule matches and ambiguous role resolution applies: "
                 f"{fallback}. Try a test user in these groups before relying on it."
             )
-    if received is None:
+    if found.role is None:
         reasons.append("Ambiguous role resolution is Deny: this member gets no credentials.")
-    elif received.group is None:
+    elif found.role.group is None:
         reasons.append("Ambiguous role resolution hands out the role of users in no group.")
-    folders = received.grants if received else ()
+    return _explanation(access, found, (), reasons)
+
+
+def _explanation(
+    access: EnvironmentAccess, found: Received, tags: tuple[tuple[str, str], ...], reasons: list[str]
+) -> Explanation:
     return Explanation(
         environment=access.environment,
         role_mapping=access.role_mapping,
-        groups=tuple(str(role.group) for role in roles),
-        role=received.role_name if received else None,
-        folders=folders,
-        out_of_reach=_out_of_reach(roles, folders),
-        tags=(),
-        reasons=tuple(reasons),
-    )
-
-
-def _ambiguous(access: EnvironmentAccess) -> RoleAccess | None:
-    return access.no_group if access.ambiguous_role_resolution == "AuthenticatedRole" else None
-
-
-def _union(environment: Environment, access: EnvironmentAccess, roles: list[RoleAccess]) -> Explanation:
-    """What the pre-token Lambda issues: each level's folders, one tag each, or none at all."""
-    grants = principal_tags.lambda_data(environment)
-    by_level: dict[str, set[str]] = {}
-    for role in roles:
-        for level, folders in grants["groups"][role.group].items():
-            by_level.setdefault(level, set()).update(folders)
-    slots = environment.identity_pool.folders_per_level
-    over = {level: len(folders) for level, folders in sorted(by_level.items()) if len(folders) > slots}
-    names = ", ".join(f"`{role.group}`" for role in roles)
-    reasons = [
-        f"Tags mapping: every group carries the one folders role `{roles[0].role_name}`; the pre-token "
-        f"Lambda turns the folders of all of {names} into principal tags, one per folder, and the role's "
-        "policy grants each tag's level on its folder: the union, each folder with the rights of every "
-        "level granting it."
-    ]
-    if over:
-        counts = ", ".join(f"{count} {level} folders" for level, count in over.items())
-        reasons.append(
-            f"Together these groups grant {counts}, but a user holds at most {slots} folders of one "
-            "level (identity_pool.folders_per_level): the Lambda fails closed, issues no folder tag at all "
-            "and logs why. Only the private folder remains."
-        )
-        folders = tuple(grant for grant in roles[0].grants if grant.prefix == PRIVATE_FOLDER)
-        tags: tuple[tuple[str, str], ...] = ()
-    else:
-        folders = _merged(roles)
-        tags = tuple(
-            pair
-            for level, found in sorted(by_level.items())
-            for pair in zip(principal_tags.tag_keys(environment, level), sorted(found), strict=False)
-        )
-    return Explanation(
-        environment=access.environment,
-        role_mapping=access.role_mapping,
-        groups=tuple(str(role.group) for role in roles),
-        role=roles[0].role_name,
-        folders=folders,
-        out_of_reach=_out_of_reach(roles, folders),
+        groups=tuple(str(role.group) for role in found.roles),
+        role=found.role.role_name if found.role else None,
+        folders=found.folders,
+        out_of_reach=_out_of_reach(found.roles, found.folders),
         tags=tags,
         reasons=tuple(reasons),
     )
 
 
-def _merged(roles: list[RoleAccess]) -> tuple[FolderGrant, ...]:
-    """Each folder once, with the actions of every role that grants it (first-seen order, the
-    private folder last, as in one role)."""
-    actions: dict[str, set[str]] = {}
-    for role in roles:
-        for grant in role.grants:
-            actions.setdefault(grant.prefix, set()).update(grant.actions)
-    ordered = sorted(actions.items(), key=lambda item: item[0] == PRIVATE_FOLDER)
-    return tuple(FolderGrant(prefix, tuple(sorted(found))) for prefix, found in ordered)
+def _union(environment: Environment, access: EnvironmentAccess, found: Received) -> Explanation:
+    """What the pre-token Lambda issues: each level's folders, one tag each, or none at all."""
+    names = ", ".join(f"`{role.group}`" for role in found.roles)
+    reasons = [
+        f"Tags mapping: every group carries the one folders role `{found.roles[0].role_name}`; the pre-token "
+        f"Lambda turns the folders of all of {names} into principal tags, one per folder, and the role's "
+        "policy grants each tag's level on its folder: the union, each folder with the rights of every "
+        "level granting it."
+    ]
+    if found.overflow:
+        counts = ", ".join(f"{count} {level} folders" for level, count in found.overflow)
+        reasons.append(
+            f"Together these groups grant {counts}, but a user holds at most "
+            f"{access.folders_per_level} folders of one level (identity_pool.folders_per_level): the Lambda "
+            "fails closed, issues no folder tag at all and logs why. Only the private folder remains."
+        )
+        return _explanation(access, found, (), reasons)
+    tags = tuple(
+        pair
+        for level, folders in found.by_level
+        for pair in zip(principal_tags.tag_keys(environment, level), folders, strict=False)
+    )
+    return _explanation(access, found, tags, reasons)
 
 
-def _out_of_reach(roles: list[RoleAccess], folders: tuple[FolderGrant, ...]) -> tuple[tuple[str, str], ...]:
+def _out_of_reach(
+    roles: Sequence[RoleAccess], folders: tuple[FolderGrant, ...]
+) -> tuple[tuple[str, str], ...]:
     """(folder, the first group granting it) for each folder of these groups not reached."""
     reached = {grant.prefix for grant in folders}
     unreached: dict[str, str] = {}
