@@ -44,6 +44,9 @@ validate: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	# checkov loads our rules with checks/ on sys.path, where gf_common is a top-level module.
+	cd checks && MYPYPATH=. ../$(PY) -m mypy --config-file ../pyproject.toml --explicit-package-bases gf_common.py ckv_*.py
 	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
 
 # One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs

@@ -300,11 +300,14 @@ def _signals_held() -> Iterator[None]:
     """
     arrived: list[int] = []
     held = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.signal(number, lambda number, _: arrived.append(number)) for number in held}
+    previous = {
+        held_signal: signal.signal(held_signal, lambda number, _: arrived.append(number))
+        for held_signal in held
+    }
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for held_signal, handler in previous.items():
+            signal.signal(held_signal, handler)
         for number in arrived:
             signal.raise_signal(number)

@@ -13,7 +13,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from modules.config.model import Environment
+from modules.config.model import Environment, field_mark
 
 HEADER = "| key | default | meaning |\n|---|---|---|\n"
 # `extends` is read before the model exists (modules.config.yaml_source).
@@ -32,15 +32,14 @@ def configuration_table() -> str:
 
 def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]:
     for name, field in model.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if extra.get("hidden"):
+        if field_mark(field, "hidden"):
             continue
         if (nested := _model_of(field.annotation)) is not None:
             yield from _rows(nested, f"{prefix}{name}{'[].' if nested is not field.annotation else '.'}")
             continue
         if field.description is None:
             raise ValueError(f"{model.__name__}.{name} has no description")
-        yield f"{prefix}{name}", str(extra.get("default_text") or _default(field)), field.description
+        yield f"{prefix}{name}", str(field_mark(field, "default_text") or _default(field)), field.description
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from modules.config.model import Environment, Group
+from modules.config.model import Environment, Group, field_mark
 from modules.config.yaml_source import FieldPath, Source, display_path, load_source
 from modules.errors import ConfigError, Problem, did_you_mean
 
@@ -193,7 +193,7 @@ def settings_at(model: type[BaseModel], loc: FieldPath) -> tuple[str, ...]:
     return tuple(
         info.alias or name
         for name, info in model.model_fields.items()
-        if not (info.json_schema_extra or {}).get("hidden")
+        if not field_mark(info, "hidden")
     )
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from modules.limits import MAX_ROLES_PER_ACCOUNT, ROLES_PER_ACCOUNT
 
@@ -54,6 +55,12 @@ MAX_PORT = 65535
 NEW_BUCKET_ONLY: dict[str, Any] = {"new_bucket_only": True}
 # How the README shows a default that is not a value.
 ONE_REQUIRED: dict[str, Any] = {"default_text": "one required"}
+
+
+def field_mark(info: FieldInfo, key: str) -> Any:
+    """A documentation mark of a field (`hidden`, `new_bucket_only`, `default_text`), or None."""
+    extra = info.json_schema_extra
+    return extra.get(key) if isinstance(extra, dict) else None
 
 
 def check_region(region: str) -> str:
@@ -345,7 +352,7 @@ def _only_for_new_bucket(bucket: Bucket) -> None:
     settings = sorted(
         name
         for name in bucket.model_fields_set
-        if (type(bucket).model_fields[name].json_schema_extra or {}).get("new_bucket_only")
+        if field_mark(type(bucket).model_fields[name], "new_bucket_only")
     )
     if settings:
         raise ValueError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modules.config.model import Environment
+from modules.config.model import Environment, field_mark
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # Keys of json_schema_extra that feed the README's configuration table, not the schema.
@@ -27,7 +27,7 @@ EXTENDS = {
 def environment_schema(*, base: bool = False) -> dict[str, Any]:
     """The schema of an environment file, or with `base` of a base file."""
     schema = Environment.model_json_schema()
-    hidden = [name for name, info in Environment.model_fields.items() if _hidden(info.json_schema_extra)]
+    hidden = [name for name, info in Environment.model_fields.items() if field_mark(info, "hidden")]
     for name in hidden:
         del schema["properties"][name]
     required = [name for name in schema.pop("required") if name not in hidden]
@@ -42,10 +42,6 @@ def environment_schema(*, base: bool = False) -> dict[str, Any]:
 def schema_text(*, base: bool = False) -> str:
     return json.dumps(environment_schema(base=base), indent=2, ensure_ascii=False) + "\n"
 
-
-def _hidden(extra: Any) -> bool:
-    """The file name is the environment's name: a setting no file may write."""
-    return isinstance(extra, dict) and bool(extra.get("hidden"))
 
 
 def _without_documentation_keys(value: Any) -> Any:

@@ -46,7 +46,7 @@ class _StrictSafeLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        if node.tag not in PLAIN_TAGS:
+        if node is not None and node.tag not in PLAIN_TAGS:
             raise yaml.composer.ComposerError(None, None, _tag_reason(node.tag), node.start_mark)
         return node
 
@@ -165,7 +165,7 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[FieldPath, Position]]
     name = display_path(path)
     loader = _StrictSafeLoader(_read_text(path, name))
     node, document = _parse(loader, name)
-    if not isinstance(document, dict):
+    if node is None or not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}"
         raise ConfigError([Problem(name, "", f"must be a mapping of settings, but is {kind}")])
     return document, dict(_positions(node, document, (), name, set()))
