@@ -191,9 +191,7 @@ def settings_at(model: type[BaseModel], loc: FieldPath) -> tuple[str, ...]:
                 return ()
             model = found
     return tuple(
-        info.alias or name
-        for name, info in model.model_fields.items()
-        if not field_mark(info, "hidden")
+        info.alias or name for name, info in model.model_fields.items() if not field_mark(info, "hidden")
     )
 
 

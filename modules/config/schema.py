@@ -43,7 +43,6 @@ def schema_text(*, base: bool = False) -> str:
     return json.dumps(environment_schema(base=base), indent=2, ensure_ascii=False) + "\n"
 
 
-
 def _without_documentation_keys(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_documentation_keys(v) for k, v in value.items() if k not in DOCUMENTATION_KEYS}
