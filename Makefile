@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PIP) --no-deps -e .
 	touch $@
 
-# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint).
+# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint, zizmor).
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) -r requirements-dev.txt
 	touch $@
@@ -45,6 +45,8 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
+# zizmor: the workflow's security audit, offline (no audit that asks GitHub); medium and high fail.
+	$(VENV)/bin/zizmor --offline --min-severity medium .
 
 # One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs
 # checkov once for its share of the tests.
