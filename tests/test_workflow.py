@@ -4,6 +4,7 @@ GitHub API."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -30,6 +31,7 @@ RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ gi
 PINNED = re.compile(r"\s*(- )?uses: [\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+")
 
 
+@functools.cache
 def workflow() -> dict[str, Any]:
     return yaml.safe_load(WORKFLOW.read_text())
 
@@ -263,6 +265,40 @@ def test_dependabot_keeps_the_action_pins_and_the_requirements_current():
         ("github-actions", "/", "weekly"),
         ("pip", "/", "weekly"),
     ]
+
+
+def readme_policies() -> list[dict[str, Any]]:
+    """The JSON policies of the README's CI section, in order: plan trust, plan permissions, deploy trust."""
+    readme = (PROJECT / "README.md").read_text()
+    ci = readme[readme.index("\n## CI\n") : readme.index("\n## CDKTF status")]
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", ci, re.DOTALL)]
+
+
+def writes(actions: list[str]) -> list[str]:
+    return [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z*]*", a)]
+
+
+def test_the_readme_trusts_pull_requests_with_the_plan_role_and_environments_with_deploy_roles():
+    plan_trust, plan_permissions, deploy_trust = readme_policies()
+    issuer = "token.actions.githubusercontent.com"
+    for trust, subjects in (
+        (plan_trust, ["repo:OWNER/REPO:pull_request", "repo:OWNER/REPO:ref:refs/heads/main"]),
+        (deploy_trust, "repo:OWNER/REPO:environment:prod"),
+    ):
+        (statement,) = trust["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Principal"] == {"Federated": f"arn:aws:iam::ACCOUNT:oidc-provider/{issuer}"}
+        assert statement["Condition"] == {
+            "StringEquals": {f"{issuer}:aud": "sts.amazonaws.com", f"{issuer}:sub": subjects}
+        }
+    state, metadata = plan_permissions["Statement"]
+    assert (state["Action"], state["Resource"]) == (
+        "s3:GetObject",
+        "arn:aws:s3:::STATE-BUCKET/groupfolders/*",
+    )
+    assert "s3:GetObject" not in metadata["Action"]
+    assert writes(metadata["Action"]) == []
+    assert writes(["s3:PutObject", "iam:PassRole", "kms:GetKeyPolicy"]) == ["s3:PutObject", "iam:PassRole"]
 
 
 def zizmor_findings(directory: Path) -> list[tuple[str, str]]:
