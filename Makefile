@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PIP) --no-deps -e .
 	touch $@
 
-# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint).
+# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint, zizmor).
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) -r requirements-dev.txt
 	touch $@
@@ -48,6 +48,8 @@ lint: $(VENV)/.installed-dev
 	# checkov loads our rules with checks/ on sys.path, where gf_common is a top-level module.
 	cd checks && MYPYPATH=. ../$(PY) -m mypy --config-file ../pyproject.toml --explicit-package-bases gf_common.py ckv_*.py
 	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
+# zizmor: the workflow's security audit, offline (no audit that asks GitHub); medium and high fail.
+	$(VENV)/bin/zizmor --offline --min-severity medium .
 
 # One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs
 # checkov once for its share of the tests.

@@ -1,13 +1,17 @@
 // One pull-request comment per PR, found again by a hidden marker and updated in place.
-// Each job owns one section (access diff, plan of one environment), so jobs that finish in
-// any order never overwrite each other's part. Used from actions/github-script:
+// Each job owns one section (access diff, plans), so jobs that finish in any order never
+// overwrite each other's part. Used from actions/github-script:
 //   await require('./.github/scripts/sticky_comment.js').post({github, context, section, file})
 'use strict';
 
 const fs = require('fs');
+const path = require('path');
 
 const MARKER = '<!-- groupfolders:sticky -->';
 const HEADING = '### groupfolders';
+// The author of every comment the workflow writes with its GITHUB_TOKEN. Anyone can write a
+// comment that starts with the marker; only this one's is ours to update.
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 
 function start(section) {
   return `<!-- groupfolders:section:${section} -->`;
@@ -17,24 +21,43 @@ function end(section) {
   return `<!-- /groupfolders:section:${section} -->`;
 }
 
-// The comment body with `section` set to `text`; sections stay sorted by name.
-function upsertSection(body, section, text) {
+function sectionsOf(body) {
   const sections = new Map();
   const pattern = /<!-- groupfolders:section:([^ ]+) -->\n([\s\S]*?)\n<!-- \/groupfolders:section:\1 -->/g;
   for (const match of (body || '').matchAll(pattern)) {
     sections.set(match[1], match[2]);
   }
-  sections.set(section, text.trimEnd());
+  return sections;
+}
+
+// The comment body with each of `updates` (section name to text) set; sections stay sorted by name.
+function upsertSections(body, updates) {
+  const sections = sectionsOf(body);
+  for (const [section, text] of Object.entries(updates)) {
+    sections.set(section, text.trimEnd());
+  }
   const parts = [...sections.keys()].sort().map((name) => `${start(name)}\n${sections.get(name)}\n${end(name)}`);
   return [MARKER, HEADING, '', ...parts].join('\n') + '\n';
 }
 
-async function post({ github, context, section, file }) {
+function isOurs(comment) {
+  const user = comment.user || {};
+  return user.login === BOT.login && user.type === BOT.type && (comment.body || '').startsWith(MARKER);
+}
+
+// What stands in a section when the job that writes it failed: nothing of an earlier push stays.
+function failureNote(what, run) {
+  return `**${what} failed** on commit \`${run.sha}\`: nothing here is about this commit yet; see [the run](${run.url}).`;
+}
+
+// `sections`: from the body of our comment (empty when there is none yet), the sections to set.
+async function write({ github, context, sections }) {
   const { owner, repo } = context.repo;
   const issue_number = context.issue.number;
   const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
-  const existing = comments.find((comment) => (comment.body || '').startsWith(MARKER));
-  const body = upsertSection(existing ? existing.body : '', section, fs.readFileSync(file, 'utf8'));
+  const existing = comments.find(isOurs);
+  const previous = existing ? existing.body : '';
+  const body = upsertSections(previous, sections(previous));
   if (existing) {
     await github.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
   } else {
@@ -42,4 +65,26 @@ async function post({ github, context, section, file }) {
   }
 }
 
-module.exports = { MARKER, upsertSection, post };
+async function post({ github, context, section, file }) {
+  const text = fs.readFileSync(file, 'utf8');
+  await write({ github, context, sections: () => ({ [section]: text }) });
+}
+
+// `what` failed: the access section and every other section of the comment say so.
+async function postFailure({ github, context, what, run }) {
+  const note = failureNote(what, run);
+  const sections = (body) => Object.fromEntries(['access', ...sectionsOf(body).keys()].map((name) => [name, note]));
+  await write({ github, context, sections });
+}
+
+// The plan section: every summary in `dir` (one Markdown file per environment), headed by a
+// failure note unless every plan job succeeded.
+async function postPlans({ github, context, dir, result, run }) {
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.md')).sort() : [];
+  const summaries = names.map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
+  const parts = result === 'success' ? summaries : [failureNote('terraform plan', run), ...summaries];
+  const text = parts.join('\n') || 'No plan summary was produced: see the plan jobs.\n';
+  await write({ github, context, sections: () => ({ plan: text }) });
+}
+
+module.exports = { MARKER, BOT, failureNote, post, postFailure, postPlans };
