@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from modules.config.yaml_source import field_path
-from modules.errors import ConfigError
+from modules.errors import ConfigError, Problem
 from modules.validation import load_valid_environments
 from tests.conftest import BASE, EXAMPLES
 
@@ -65,8 +65,8 @@ def test_problem_in_an_inherited_value_names_the_file_that_wrote_it(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
-        f"{tmp_path}/env.yaml:2:1: region: 'nowhere' is not an AWS region like eu-west-1",
         f"{tmp_path}/_base.yaml:5:34: groups[0].precedence: Input should be greater than or equal to 0",
+        f"{tmp_path}/env.yaml:2:1: region: 'nowhere' is not an AWS region like eu-west-1",
     ]
 
 
@@ -78,11 +78,28 @@ def test_every_problem_of_every_file_is_reported_together(write_env):
     assert [str(p).removeprefix(f"{directory}/") for p in caught.value.problems] == [
         "one.yaml:5:11: groups[0].name: 'a*' is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'",
         "one.yaml:5:37: groups[0].precedence: Input should be a valid integer",
-        "two.yaml:1:1: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
         "two.yaml: region: is required",
         "two.yaml: user_pool: is required",
         "two.yaml: bucket: is required",
         "two.yaml: groups: is required",
+        "two.yaml:1:1: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
+    ]
+
+
+def test_problems_are_listed_by_file_and_position_whatever_order_they_were_found_in():
+    found = [
+        Problem("b.yaml", "x", "third", 1, 1),
+        Problem("a.yaml", "y", "second", 10, 2),
+        Problem("a.yaml", "z", "first, no position: leads its file"),
+        Problem("a.yaml", "w", "also second: ties keep their order", 10, 2),
+        Problem("a.yaml", "v", "before the line-10 ones", 9, 30),
+    ]
+    assert [p.reason for p in ConfigError(found).problems] == [
+        "first, no position: leads its file",
+        "before the line-10 ones",
+        "second",
+        "also second: ties keep their order",
+        "third",
     ]
 
 
