@@ -21,7 +21,7 @@ def fake_node(directory: Path, answer: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "silenced", "line"),
+    ("answer", "expected"),
     [
         (
             "v20.19.2",
@@ -29,16 +29,16 @@ def fake_node(directory: Path, answer: str) -> None:
             "groupfolders: Node.js 20 is past its end of life; use Node.js 22 or later "
             "(jsii's banner about it is silenced)\n",
         ),
-        ("v22.11.0", None, ""),
-        ("not a version", None, ""),
+        ("v22.11.0", (None, "")),
+        ("not a version", (None, "")),
     ],
 )
-def test_an_end_of_life_node_is_said_once_in_one_line(tmp_path, monkeypatch, capsys, answer, silenced, line):
+def test_an_end_of_life_node_is_said_once_in_one_line(tmp_path, monkeypatch, capsys, answer, expected):
     fake_node(tmp_path, answer)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv(SILENCE_VARIABLE, raising=False)
     quiet_end_of_life_banner()
-    assert (os.environ.get(SILENCE_VARIABLE), capsys.readouterr().err) == (silenced, line)
+    assert (os.environ.get(SILENCE_VARIABLE), capsys.readouterr().err) == expected
 
 
 def test_a_choice_of_the_user_is_left_alone(tmp_path, monkeypatch, capsys):
