@@ -25,9 +25,11 @@ def fake_node(directory: Path, answer: str) -> None:
     [
         (
             "v20.19.2",
-            "20",
-            "groupfolders: Node.js 20 is past its end of life; use Node.js 22 or later "
-            "(jsii's banner about it is silenced)\n",
+            (
+                "20",
+                "groupfolders: Node.js 20 is past its end of life; use Node.js 22 or later "
+                "(jsii's banner about it is silenced)\n",
+            ),
         ),
         ("v22.11.0", (None, "")),
         ("not a version", (None, "")),
