@@ -328,7 +328,7 @@ def _check(
     progress: Progress,
 ) -> int:
     with progress.step("scanning with checkov and our rules"):
-        result = scan(outdir, checked, acceptances, arguments.checks_dir)
+        result = scan(outdir, checked, acceptances, arguments.checks_dir, every_environment=not arguments.env)
     passing = not result.failed
     print(
         verdict(result, arguments.accepted_findings)

@@ -226,8 +226,9 @@ def test_report_renders_with_the_given_templates(tmp_path: Path, monkeypatch, ca
 def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monkeypatch):
     seen = {}
 
-    def scan(outdir, environments, acceptances, checks):
+    def scan(outdir, environments, acceptances, checks, *, every_environment):
         seen["checks"] = checks
+        seen["every_environment"] = every_environment
         raise cli.ScanError("stopped after the arguments")
 
     monkeypatch.setattr(cli, "scan", scan)
@@ -235,9 +236,9 @@ def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monk
     shutil.copytree(PROJECT / "checks", ours)
     arguments = ["--outdir", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r")]
     assert main(["check", "--quiet", "--env", "dev", *arguments, "--checks-dir", str(ours)]) == 1
-    assert seen == {"checks": ours}
-    assert main(["check", "--quiet", "--env", "dev", *arguments]) == 1
-    assert seen == {"checks": PROJECT / "checks"}
+    assert seen == {"checks": ours, "every_environment": False}
+    assert main(["check", "--quiet", *arguments]) == 1
+    assert seen == {"checks": PROJECT / "checks", "every_environment": True}
 
 
 def test_synth_reports_progress_for_each_environment(tmp_path: Path, monkeypatch):
