@@ -63,6 +63,8 @@ class LoadedFile:
     environment: Environment | None
     groups: tuple[Group, ...]  # the groups that are valid on their own, in the order of `source`
     source: Source  # where the values of `environment` and `groups` are written
+    # Names of the groups left out because they are invalid: other settings may name them.
+    left_out: frozenset[str] = frozenset()
 
 
 def load_environment(path: Path, *, extends_outside: bool = False) -> LoadedFile:
@@ -103,12 +105,19 @@ def _without_invalid_groups(name: str, source: Source, problems: list[Problem]) 
             continue
     if not isinstance(entries, list):
         return LoadedFile((*problems,), None, (), source)
-    rest = source.without_groups(set(range(len(entries))) - set(valid))
+    invalid = set(range(len(entries))) - set(valid)
+    rest = source.without_groups(invalid)
     try:
         environment = _model(name, rest)
     except ValidationError:
         environment = None
-    return LoadedFile((*problems,), environment, tuple(valid.values()), rest)
+    left_out = frozenset(_name_of(entries[index]) for index in invalid) - {""}
+    return LoadedFile((*problems,), environment, tuple(valid.values()), rest, left_out)
+
+
+def _name_of(entry: Any) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
