@@ -13,7 +13,6 @@ from modules.errors import ConfigError, Problem
 from modules.validation import load_valid_environments
 from tests.conftest import BASE, EXAMPLES
 
-
 GROUP = "groups: [{name: a, access: read, precedence: 1}]\n"
 
 
