@@ -27,6 +27,7 @@ from modules.config.schema import schema_text
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError, Problem
 from modules.explain import explain, explanation_json, explanation_markdown
+from modules.node_runtime import quiet_end_of_life_banner
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
 from modules.policies.templates import access_levels, default_templates
@@ -236,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         if command == "check":
             report_dir = output_dir.chosen("--report-dir", arguments.report_dir, "reports")
             output_dir.check(report_dir, environments_dir)
+        quiet_end_of_life_banner()  # before the imports below start the jsii kernel
         with progress.step(f"synthesizing {', '.join(e.name for e in environments)} into {outdir}"):
             from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
             from modules.synth import synthesize  # noqa: PLC0415
@@ -326,7 +328,7 @@ def _check(
     progress: Progress,
 ) -> int:
     with progress.step("scanning with checkov and our rules"):
-        result = scan(outdir, checked, acceptances, arguments.checks_dir)
+        result = scan(outdir, checked, acceptances, arguments.checks_dir, every_environment=not arguments.env)
     passing = not result.failed
     print(
         verdict(result, arguments.accepted_findings)

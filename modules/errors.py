@@ -27,7 +27,9 @@ class ConfigError(Exception):
     """Raised with every problem found; the CLI prints them and exits with 2."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = tuple(dict.fromkeys(problems))
+        # By file and position, as an editor lists them; problems without a position lead their
+        # file, and ties keep the order in which validation found them.
+        self.problems = tuple(sorted(dict.fromkeys(problems), key=_position))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -36,3 +38,7 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     by_lower = {candidate.lower(): candidate for candidate in known}
     close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
     return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
+
+
+def _position(problem: Problem) -> tuple[str, int, int]:
+    return problem.file, problem.line or 0, problem.column or 0

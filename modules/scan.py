@@ -70,11 +70,14 @@ def scan(
     checked: Sequence[tuple[Environment, Source]],
     acceptances: Sequence[Acceptance],
     checks: Path = OWN_CHECKS,
+    *,
+    every_environment: bool = True,
 ) -> ScanResult:
     """Run checkov once over the stacks of the `checked` environments in `outdir`, with the rules
     in `checks`; judge each finding by `acceptances` (config.acceptances.load_acceptances, read
-    before synthesis)."""
-    return judge(checkov_report(outdir / "stacks", checks), outdir, checked, acceptances)
+    before synthesis). `every_environment`: `checked` is all of them (no --env)."""
+    report = checkov_report(outdir / "stacks", checks)
+    return judge(report, outdir, checked, acceptances, every_environment=every_environment)
 
 
 def judge(
@@ -82,9 +85,13 @@ def judge(
     outdir: Path,
     checked: Sequence[tuple[Environment, Source]],
     acceptances: Sequence[Acceptance],
+    *,
+    every_environment: bool = True,
 ) -> ScanResult:
     """The verdict on the `checked` environments from `report`, checkov's report on
-    `outdir/stacks`; each finding placed at the setting that produced it."""
+    `outdir/stacks`; each finding placed at the setting that produced it. An acceptance is stale
+    only when every environment it applies to was scanned: with `--env` an acceptance for all
+    environments, or for one that was not scanned, may still match elsewhere."""
     by_name = {environment.name: (environment, source) for environment, source in checked}
     environments = list(by_name)
     unparsed = report["results"].get("parsing_errors") or []
@@ -99,7 +106,11 @@ def judge(
     findings = [_finding(item, addresses, by_name) for item in results["failed"]]
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
     used = {a for f in findings for a in acceptances if _covers(a, f)}
-    unused = tuple(a for a in acceptances if a not in used and _applies_to(a, environments))
+    unused = tuple(
+        a
+        for a in acceptances
+        if a not in used and _judged_by(a, environments, every_environment=every_environment)
+    )
     evaluated = frozenset(
         addresses[_environment(item)].get(item["resource"], item["resource"])
         for outcome in results.values()
@@ -206,8 +217,11 @@ def _order(finding: Finding) -> tuple[str, str, str]:
     return (finding.environment, finding.check_id, finding.address)
 
 
-def _applies_to(acceptance: Acceptance, environments: Sequence[str]) -> bool:
-    return not acceptance.environments or bool(set(acceptance.environments) & set(environments))
+def _judged_by(acceptance: Acceptance, scanned: Sequence[str], *, every_environment: bool) -> bool:
+    """Whether this scan covered every environment `acceptance` applies to."""
+    if not acceptance.environments:
+        return every_environment
+    return set(acceptance.environments) <= set(scanned)
 
 
 def table(result: ScanResult, accepted_file: Path = ACCEPTED) -> str:

@@ -82,7 +82,9 @@ def _check_file(
         return list(error.problems)
     if loaded.environment is not None:
         complete = not loaded.problems
-        found = environment_problems(loaded.environment, loaded.source, templates, complete=complete)
+        found = environment_problems(
+            loaded.environment, loaded.source, templates, complete=complete, left_out=loaded.left_out
+        )
         if complete and not found:
             checked[path] = (loaded.environment, loaded.source)
     else:
@@ -105,17 +107,23 @@ def _within(path: str, whole: str) -> bool:
 
 
 def environment_problems(
-    environment: Environment, source: Source, templates: Path | None, *, complete: bool = True
+    environment: Environment,
+    source: Source,
+    templates: Path | None,
+    *,
+    complete: bool = True,
+    left_out: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Quotas first: past the role quota a file is not worth the per-group checks. Not
-    `complete` (groups left out): counts of groups would be wrong, so they wait."""
+    `complete` (groups left out): counts of groups would be wrong, so they wait; the names of
+    the groups `left_out` for their own problems are no unknown groups elsewhere."""
     quotas = list(group_counts(environment, source)) if complete else []
     if _over_role_quota(environment):
         return quotas
     found = [problem for rule in RULES for problem in rule(environment, source)]
     levels = list(unknown_access_levels(environment.groups, source, templates))
     # A shared grant to no group, or at no level, leaves nothing to render and measure.
-    grants = list(shared_folder_grants(environment, source, templates))
+    grants = list(shared_folder_grants(environment, source, templates, left_out))
     sizes = [] if grants else list(document_sizes(environment, source, templates, known_levels=not levels))
     return [*found, *levels, *grants, *sizes, *quotas]
 
@@ -202,14 +210,17 @@ def shared_folder_overlaps(environment: Environment, source: Source) -> Iterator
 
 
 def shared_folder_grants(
-    environment: Environment, source: Source, templates: Path | None
+    environment: Environment, source: Source, templates: Path | None, left_out: frozenset[str] = frozenset()
 ) -> Iterator[Problem]:
-    """Every group a shared folder names exists (the same spelling), at a level that exists."""
+    """Every group a shared folder names exists (the same spelling), at a level that exists. A
+    group `left_out` for its own problems is not said to be missing: it is there, and broken."""
     groups = [group.name for group in environment.groups]
     levels = access_levels(templates)
     for j, shared in enumerate(environment.shared_folders):
         for name, level in shared.access.items():
             path = ("shared_folders", j, "access", name)
+            if name in left_out:
+                continue
             if name not in groups:
                 reason = f"{name!r} is not a group of this environment{did_you_mean(name, groups)}"
                 yield source.problem(path, reason)

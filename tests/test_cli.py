@@ -49,9 +49,9 @@ def test_validate_invalid_configuration_exits_2_with_every_problem():
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "2 configuration problem(s):",
+        "  tests/bad_inputs/app-missing.yaml: app: is required",
         "  tests/bad_inputs/prefixes-overlap.yaml:5:61: groups[1].prefixes[0]: 'fin/reports/' overlaps 'fin/' of "
         "group 'fin'; each folder must belong to exactly one place",
-        "  tests/bad_inputs/app-missing.yaml: app: is required",
     ]
 
 

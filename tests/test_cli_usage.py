@@ -4,19 +4,22 @@ version, progress on stderr and a short passing verdict."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from modules import __version__, cli
+from modules import __version__, cli, progress
 from modules.cli import _parser, main
+from modules.progress import Progress
 from tests.conftest import EXAMPLES, PROJECT
 
 PROGRESS = re.compile(r"(.+) \.\.\.|(.+): done in \d+\.\d s")
@@ -54,15 +57,37 @@ def test_version_is_the_package_version(capsys):
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "modules.__version__"}
 
 
-def test_progress_goes_to_stderr_with_elapsed_seconds_and_quiet_silences_it(capsys):
+def test_progress_lines_stay_off_a_stream_that_is_not_a_terminal(capsys):
+    """pre-commit, CI logs and pipes get the result alone."""
     assert main(["validate"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == "4 environment(s) valid: dev, prod, staging, union\n"
-    lines = captured.err.splitlines()
+    assert (captured.out, captured.err) == ("4 environment(s) valid: dev, prod, staging, union\n", "")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_slow_step_shows_when_it_started_and_how_long_it_took():
+    terminal = Terminal()
+    with Progress(quiet=False, stream=terminal, after=0.01).step("synthesizing dev"):
+        deadline = time.monotonic() + 10
+        while "..." not in terminal.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    lines = terminal.getvalue().splitlines()
+    assert lines[0] == "synthesizing dev ..."
     assert [PROGRESS.fullmatch(line) is not None for line in lines] == [True, True]
-    assert lines[0] == "validating environments ..."
-    assert main(["validate", "--quiet"]) == 0
-    assert capsys.readouterr().err == ""
+    assert lines[1].startswith("synthesizing dev: done in ")
+
+
+def test_on_a_terminal_a_fast_step_and_a_quiet_run_print_nothing():
+    terminal = Terminal()
+    with Progress(quiet=False, stream=terminal, after=3600).step("validating environments"):
+        pass
+    with Progress(quiet=True, stream=terminal, after=0.0).step("synthesizing dev"):
+        time.sleep(0.05)
+    assert terminal.getvalue() == ""
 
 
 def test_the_cli_runs_from_another_directory_on_its_own_environments(tmp_path: Path):
@@ -72,8 +97,7 @@ def test_the_cli_runs_from_another_directory_on_its_own_environments(tmp_path: P
     )
     run = [sys.executable, str(PROJECT / "main.py")]
     validate = subprocess.run([*run, "validate"], cwd=repository, capture_output=True, text=True, check=False)
-    assert (validate.returncode, validate.stdout) == (0, "1 environment(s) valid: dev\n")
-    assert validate.stderr.splitlines()[0] == "validating environments ..."
+    assert (validate.returncode, validate.stdout, validate.stderr) == (0, "1 environment(s) valid: dev\n", "")
     report = subprocess.run([*run, "report"], cwd=repository, capture_output=True, text=True, check=False)
     assert report.returncode == 0
     assert "other-team-files" in report.stdout
@@ -202,8 +226,9 @@ def test_report_renders_with_the_given_templates(tmp_path: Path, monkeypatch, ca
 def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monkeypatch):
     seen = {}
 
-    def scan(outdir, environments, acceptances, checks):
+    def scan(outdir, environments, acceptances, checks, *, every_environment):
         seen["checks"] = checks
+        seen["every_environment"] = every_environment
         raise cli.ScanError("stopped after the arguments")
 
     monkeypatch.setattr(cli, "scan", scan)
@@ -211,14 +236,17 @@ def test_check_runs_the_rules_of_the_given_checks_directory(tmp_path: Path, monk
     shutil.copytree(PROJECT / "checks", ours)
     arguments = ["--outdir", str(tmp_path / "out"), "--report-dir", str(tmp_path / "r")]
     assert main(["check", "--quiet", "--env", "dev", *arguments, "--checks-dir", str(ours)]) == 1
-    assert seen == {"checks": ours}
-    assert main(["check", "--quiet", "--env", "dev", *arguments]) == 1
-    assert seen == {"checks": PROJECT / "checks"}
+    assert seen == {"checks": ours, "every_environment": False}
+    assert main(["check", "--quiet", *arguments]) == 1
+    assert seen == {"checks": PROJECT / "checks", "every_environment": True}
 
 
-def test_synth_reports_progress_for_each_environment(tmp_path: Path, capsys):
+def test_synth_reports_progress_for_each_environment(tmp_path: Path, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(progress, "SLOW_STEP_SECONDS", 0.0)  # every step shown, however fast
     assert main(["synth", "--env", "dev", "--env", "prod", "--outdir", str(tmp_path / "out")]) == 0
-    lines = capsys.readouterr().err.splitlines()
+    lines = terminal.getvalue().splitlines()
     assert all(PROGRESS.fullmatch(line) for line in lines)
     assert [line for line in lines if line.endswith(" ...")] == [
         "validating environments ...",

@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from modules.config.yaml_source import field_path
-from modules.errors import ConfigError
+from modules.errors import ConfigError, Problem
 from modules.validation import load_valid_environments
 from tests.conftest import BASE, EXAMPLES
+
+GROUP = "groups: [{name: a, access: read, precedence: 1}]\n"
 
 
 def test_examples_share_one_group_list():
@@ -65,8 +67,8 @@ def test_problem_in_an_inherited_value_names_the_file_that_wrote_it(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
-        f"{tmp_path}/env.yaml:2:1: region: 'nowhere' is not an AWS region like eu-west-1",
         f"{tmp_path}/_base.yaml:5:34: groups[0].precedence: Input should be greater than or equal to 0",
+        f"{tmp_path}/env.yaml:2:1: region: 'nowhere' is not an AWS region like eu-west-1",
     ]
 
 
@@ -78,11 +80,28 @@ def test_every_problem_of_every_file_is_reported_together(write_env):
     assert [str(p).removeprefix(f"{directory}/") for p in caught.value.problems] == [
         "one.yaml:5:11: groups[0].name: 'a*' is not a safe group name: use 1-128 letters, digits, '-', '_' or '.'",
         "one.yaml:5:37: groups[0].precedence: Input should be a valid integer",
-        "two.yaml:1:1: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
         "two.yaml: region: is required",
         "two.yaml: user_pool: is required",
         "two.yaml: bucket: is required",
         "two.yaml: groups: is required",
+        "two.yaml:1:1: app: 'Bad' must be 1-32 of a-z, 0-9, '-', starting with a letter",
+    ]
+
+
+def test_problems_are_listed_by_file_and_position_whatever_order_they_were_found_in():
+    found = [
+        Problem("b.yaml", "x", "third", 1, 1),
+        Problem("a.yaml", "y", "second", 10, 2),
+        Problem("a.yaml", "z", "first, no position: leads its file"),
+        Problem("a.yaml", "w", "also second: ties keep their order", 10, 2),
+        Problem("a.yaml", "v", "before the line-10 ones", 9, 30),
+    ]
+    assert [p.reason for p in ConfigError(found).problems] == [
+        "first, no position: leads its file",
+        "before the line-10 ones",
+        "second",
+        "also second: ties keep their order",
+        "third",
     ]
 
 
@@ -259,12 +278,53 @@ def test_every_setting_for_a_new_bucket_only_is_refused_on_an_existing_one(write
         "folder_guard",
         "noncurrent_version_days",
     ]
-    text = BASE.replace("{name: demo-bucket}", "{existing: demo-bucket, access_logs: true, encryption: s3}")
+    text = BASE.replace("{name: demo-bucket}", "{existing: demo-bucket, access_logs: false, encryption: s3}")
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(write_env(text + "groups: [{name: a, access: read, precedence: 1}]\n"))
     assert [p.reason for p in caught.value.problems] == [
         "access_logs, encryption configure a bucket created here; an existing bucket is used as it is"
     ]
+
+
+def test_a_base_that_spells_out_a_default_of_a_new_bucket_serves_an_existing_one(tmp_path: Path):
+    """`folder_guard: false` and `access_logs: true` are the defaults: they configure nothing."""
+    bucket = "bucket: {name: demo-bucket, folder_guard: false, access_logs: true}"
+    (tmp_path / "_base.yaml").write_text(BASE.replace("bucket: {name: demo-bucket}", bucket) + GROUP)
+    (tmp_path / "env.yaml").write_text("extends: _base.yaml\nbucket: {name: null, existing: theirs}\n")
+    (environment,) = load_valid_environments(tmp_path)
+    assert (environment.bucket.existing, environment.bucket.name) == ("theirs", None)
+    (tmp_path / "env.yaml").write_text(
+        "extends: _base.yaml\nbucket: {name: null, existing: theirs, folder_guard: true}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [p.reason for p in caught.value.problems] == [
+        "folder_guard configure a bucket created here; an existing bucket is used as it is"
+    ]
+
+
+def test_null_removes_what_a_base_set_and_a_refusal_names_the_base_that_set_it(tmp_path: Path):
+    (tmp_path / "_base.yaml").write_text(BASE + "tags: {team: a, cost: b}\n" + GROUP)
+    (tmp_path / "env.yaml").write_text("extends: _base.yaml\ntags: {cost: null}\nbucket: {existing: theirs}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/env.yaml:3:1: bucket: give either name (a new bucket) or existing (an existing bucket's "
+        f"name) (name from {tmp_path}/_base.yaml:4:10; `name: null` here removes it)"
+    ]
+    (tmp_path / "env.yaml").write_text(
+        "extends: _base.yaml\ntags: {cost: null}\nbucket: {name: null, existing: theirs}\n"
+    )
+    (environment,) = load_valid_environments(tmp_path)
+    assert (dict(environment.tags), environment.bucket.name) == ({"team": "a"}, None)
+
+
+def test_null_for_a_key_no_base_set_is_read_as_written(tmp_path: Path):
+    """Nothing to remove: an unknown key stays unknown, even when null."""
+    (tmp_path / "env.yaml").write_text(BASE + "unknown_setting: null\n" + GROUP)
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [p.reason for p in caught.value.problems] == ["is not a known setting"]
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,18 @@ ACCEPTANCES = load_acceptances(ACCEPTED)
 
 
 def verdict(
-    run: CheckovRun, tree: str, environments: Sequence[str], acceptances: Sequence[Acceptance] = ACCEPTANCES
+    run: CheckovRun,
+    tree: str,
+    environments: Sequence[str],
+    acceptances: Sequence[Acceptance] = ACCEPTANCES,
+    *,
+    every_environment: bool = True,
 ) -> ScanResult:
     """The gate's verdict on `environments` of one output tree (tests/scan_trees.py), from the
     session's one checkov run over all of them."""
     checked = [(environment, source) for environment, source in CHECKED if environment.name in environments]
-    return judge(run.report_on(tree), run.root / tree, checked, acceptances)
+    report = run.report_on(tree)
+    return judge(report, run.root / tree, checked, acceptances, every_environment=every_environment)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +107,26 @@ def test_an_acceptance_that_matches_nothing_is_reported(checkov_run: CheckovRun,
         checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS, load_acceptances(tmp_path / "accepted.yaml")
     )
     assert [(a.check_id, a.address) for a in result.unused] == [("CKV_AWS_1", "x.y")]
+
+
+def test_check_of_one_environment_judges_staleness_only_by_what_it_scanned(checkov_run: CheckovRun, tmp_path):
+    """`check --env prod`: the Lambda's acceptances (union only has one) match nothing in prod,
+    yet they are not stale; an acceptance for prod alone that matches nothing is."""
+    entries = [
+        *yaml.safe_load(ACCEPTED.read_text()),
+        {"check": "CKV_AWS_1", "resource": "x.y", "environments": ["prod"], "reason": "r" * 50},
+        {"check": "CKV_AWS_2", "resource": "x.z", "environments": ["prod", "dev"], "reason": "r" * 50},
+    ]
+    (tmp_path / "accepted.yaml").write_text(yaml.safe_dump(entries))
+    acceptances = load_acceptances(tmp_path / "accepted.yaml")
+    one = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"], acceptances, every_environment=False)
+    assert [(a.check_id, a.address) for a in one.unused] == [("CKV_AWS_1", "x.y")]
+    whole = verdict(checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS, acceptances)
+    assert [(a.check_id, a.address) for a in whole.unused] == [("CKV_AWS_1", "x.y"), ("CKV_AWS_2", "x.z")]
+    every = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"], acceptances, every_environment=True)
+    assert ("CKV_AWS_116", "aws_lambda_function.folder_claims_function") in {
+        (a.check_id, a.address) for a in every.unused
+    }
 
 
 DOCUMENT_REFERENCE = re.compile(r"\$\{data\.aws_iam_policy_document\.[a-z0-9_]+\.json\}")

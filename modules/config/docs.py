@@ -21,7 +21,8 @@ EXTENDS = (
     "extends",
     "none",
     "a file (relative to this one, inside the environments directory unless `--allow-extends-outside`) "
-    "whose settings this one overrides; mappings merge, lists are replaced",
+    "whose settings this one overrides; mappings merge, lists are replaced, and `null` removes what "
+    "the base set (its default applies: `bucket: {name: null, existing: theirs}`)",
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from modules.config.model import Environment, Group, field_mark
-from modules.config.yaml_source import FieldPath, Source, display_path, load_source
+from modules.config.yaml_source import FieldPath, Position, Source, display_path, load_source
 from modules.errors import ConfigError, Problem, did_you_mean
 
 TERRAFORM_TEMPLATE = re.compile(r"[$%]\{")
@@ -63,6 +63,8 @@ class LoadedFile:
     environment: Environment | None
     groups: tuple[Group, ...]  # the groups that are valid on their own, in the order of `source`
     source: Source  # where the values of `environment` and `groups` are written
+    # Names of the groups left out because they are invalid: other settings may name them.
+    left_out: frozenset[str] = frozenset()
 
 
 def load_environment(path: Path, *, extends_outside: bool = False) -> LoadedFile:
@@ -103,12 +105,19 @@ def _without_invalid_groups(name: str, source: Source, problems: list[Problem]) 
             continue
     if not isinstance(entries, list):
         return LoadedFile((*problems,), None, (), source)
-    rest = source.without_groups(set(range(len(entries))) - set(valid))
+    invalid = set(range(len(entries))) - set(valid)
+    rest = source.without_groups(invalid)
     try:
         environment = _model(name, rest)
     except ValidationError:
         environment = None
-    return LoadedFile((*problems,), environment, tuple(valid.values()), rest)
+    left_out = frozenset(_name_of(entries[index]) for index in invalid) - {""}
+    return LoadedFile((*problems,), environment, tuple(valid.values()), rest, left_out)
+
+
+def _name_of(entry: Any) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _interpolations(source: Source, value: Any, path: FieldPath) -> Iterator[Problem]:
@@ -178,7 +187,23 @@ def _problem(source: Source, item: dict, within: FieldPath, model: type[BaseMode
         reason = "must not be empty"
     elif item["type"] == "string_type" and isinstance(item.get("input"), bool):
         reason += " (YAML reads unquoted yes, no, on, off, true, false as booleans: quote the value)"
+    elif item["type"] == "value_error" and isinstance(item.get("input"), dict):
+        named = [(key, at) for key, at in source.inherited((*within, *loc)) if _names(reason, key)]
+        reason += _inherited_note(named)
     return source.problem((*within, *loc), reason)
+
+
+def _inherited_note(inherited: Sequence[tuple[str, Position]]) -> str:
+    """Where the keys that a refusal names come from, when a base file wrote them."""
+    if not inherited:
+        return ""
+    wheres = ", ".join(f"{key} from {at.file}:{at.line}:{at.column}" for key, at in inherited)
+    keys = ", ".join(f"`{key}: null`" for key, _ in inherited)
+    return f" ({wheres}; {keys} here {'removes it' if len(inherited) == 1 else 'remove them'})"
+
+
+def _names(reason: str, key: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", reason) is not None
 
 
 def settings_at(model: type[BaseModel], loc: FieldPath) -> tuple[str, ...]:

@@ -349,10 +349,12 @@ class Bucket(Frozen):
 
 
 def _only_for_new_bucket(bucket: Bucket) -> None:
+    """Settings of a new bucket given a value of their own (a base that spells out a default is fine)."""
+    fields = type(bucket).model_fields
     settings = sorted(
         name
         for name in bucket.model_fields_set
-        if field_mark(type(bucket).model_fields[name], "new_bucket_only")
+        if field_mark(fields[name], "new_bucket_only") and getattr(bucket, name) != fields[name].get_default()
     )
     if settings:
         raise ValueError(

@@ -126,6 +126,17 @@ class Source:
             return Problem(self.file, field_path(path), reason)
         return Problem(position.file, field_path(path), reason, position.line, position.column)
 
+    def inherited(self, path: FieldPath) -> tuple[tuple[str, Position], ...]:
+        """The keys of the mapping at `path` written in another file than the one that wrote the
+        mapping last (a base it extends), each with where."""
+        path = self._in_file(path)
+        mapping = self.positions.get(path)
+        if mapping is None:
+            return ()
+        keys = sorted(p[-1] for p in self.positions if len(p) == len(path) + 1 and p[:-1] == path)
+        found = ((str(key), self.positions[(*path, key)]) for key in keys)
+        return tuple((key, at) for key, at in found if at.file != mapping.file)
+
     def without_groups(self, left_out: Collection[int]) -> Source:
         """This source with the groups at `left_out` removed; problems keep the file's indexes."""
         groups = self.document["groups"]
@@ -316,9 +327,14 @@ def _merge(
     positions: dict[FieldPath, Position],
 ) -> None:
     """Deep-merge mappings; any other value (lists included) replaces what was there, and
-    where its parts were written with it."""
+    where its parts were written with it; `null` removes what a base set (its default applies)."""
     for key, value in mapping.items():
         path = (*prefix, key)
+        if value is None and key in into and key != "extends":
+            del into[key]
+            for stale in [p for p in positions if p[: len(path)] == path]:
+                del positions[stale]
+            continue
         if isinstance(value, dict) and isinstance(into.get(key), dict):
             _merge(into[key], value, path, written, positions)
         else:
