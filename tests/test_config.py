@@ -305,7 +305,9 @@ def test_a_base_that_spells_out_a_default_of_a_new_bucket_serves_an_existing_one
 
 def test_null_removes_what_a_base_set_and_a_refusal_names_the_base_that_set_it(tmp_path: Path):
     (tmp_path / "_base.yaml").write_text(BASE + "tags: {team: a, cost: b}\n" + GROUP)
-    (tmp_path / "env.yaml").write_text("extends: _base.yaml\ntags: {cost: null}\nbucket: {existing: theirs}\n")
+    (tmp_path / "env.yaml").write_text(
+        "extends: _base.yaml\ntags: {cost: null}\nbucket: {existing: theirs}\n"
+    )
     with pytest.raises(ConfigError) as caught:
         load_valid_environments(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
