@@ -6,7 +6,7 @@ A pull-request comment is GitHub Flavored Markdown, and a value written there as
 comment (.github/scripts/sticky_comment.js finds its sections by those markers in the raw text).
 Inside inline code nothing acts (GitHub makes no @mention there), so every value is inline code:
 a backtick code span when it is made of plain characters, else an HTML `<code>` element whose
-characters other than letters, digits and `._/:-` are numeric character references. That form
+characters other than ASCII letters, digits and spaces are numeric character references. That form
 also holds what a backtick span cannot: a backtick, a `|` in a table (it splits the cell even
 inside code), the start of an HTML comment (no `<!--` survives in the raw text) and a line
 break; control and other invisible characters are shown as their escapes (`\\n`, `\\u2028`).
@@ -21,8 +21,11 @@ import unicodedata
 # backtick and `|`. Anything else, and `<!--`, take the `<code>` form.
 PLAIN = re.compile(r"[ -_a-{}~]+")
 COMMENT = "<!--"
-# Kept as they are in the `<code>` form; every other character becomes `&#N;`.
-LITERAL = re.compile(r"[A-Za-z0-9 ._/:-]")
+# Kept as they are in the `<code>` form; every other character becomes `&#N;`, for Markdown is
+# still parsed between the tags (`_x_` would be emphasis, `www.x` a link). An e-mail address
+# there still becomes a mailto link (GitHub decodes the references first): shown as it is,
+# and no @mention, which GitHub never makes inside code.
+LITERAL = re.compile(r"[A-Za-z0-9 ]")
 # Unicode categories shown as escapes: control, format (bidirectional overrides, zero width),
 # line and paragraph separators, surrogates, private use and unassigned.
 INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
