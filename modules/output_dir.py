@@ -170,11 +170,9 @@ def _open_lock(target: Path, exclusive: bool) -> int | None:
             target.mkdir(exist_ok=True)
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_CREAT if exclusive else 0)
         return os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        if exclusive:
-            raise
-        return None
     except OSError as error:
+        if isinstance(error, FileNotFoundError) and not exclusive:
+            return None
         raise OutputDirError(f"cannot lock {path} ({error.strerror}): {FIX_FOREIGN}") from None
 
 
