@@ -59,10 +59,6 @@ class SharedFolderAccess:
     prefix: str
     grants: tuple[SharedGrant, ...]  # groups by name
 
-    def described(self) -> str:
-        """`finance` readwrite-nodelete, `analysts` read: who reaches it, at which level."""
-        return ", ".join(f"`{grant.group}` {grant.level}" for grant in self.grants)
-
 
 @dataclass(frozen=True)
 class EnvironmentAccess:

@@ -13,8 +13,9 @@ from typing import Any
 
 import jinja2
 
-from modules.access_model import EnvironmentAccess, RoleAccess, received
+from modules.access_model import EnvironmentAccess, RoleAccess, SharedFolderAccess, received
 from modules.config.model import ANY_ORIGIN
+from modules.markdown import code
 from modules.policies.actions import CAPABILITY_NAMES
 
 TEMPLATE_DIRECTORY = Path(__file__).resolve().parents[1] / "templates" / "report"
@@ -40,19 +41,21 @@ class Change:
     kind: str  # added | removed | widened | narrowed | changed | data loss
     prefix: str
     capabilities: tuple[str, ...]
-    detail: str = ""
+    detail: str = ""  # Markdown: each value from configuration as inline code (modules.markdown)
 
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIRECTORY),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - Markdown, not HTML
+        autoescape=False,  # noqa: S701 - Markdown, not HTML: every value goes through `| code`
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["code"] = code
+    return environment
 
 
 def access_report(accesses: Sequence[EnvironmentAccess], output: str) -> str:
@@ -208,9 +211,7 @@ def _environment_changes(
     old_order, new_order = _order(base), _order(head)
     # In tags mode every member gets the union: the order decides nothing.
     if old_order != new_order and head.role_mapping != "tags":
-        detail = (
-            f"users in several groups get the first of: {', '.join(new_order)} (was: {', '.join(old_order)})"
-        )
+        detail = f"users in several groups get the first of: {_codes(new_order)} (was: {_codes(old_order)})"
         found.append(Change(name, "", "changed", "", (), detail))
     found += _several_groups_changes(name, base, head)
     return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
@@ -218,8 +219,8 @@ def _environment_changes(
 
 def _shared_folder_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
     """Per shared folder, who reaches it now; each group's gain or loss is its own change too."""
-    before = {folder.prefix: folder.described() for folder in base.shared_folders}
-    after = {folder.prefix: folder.described() for folder in head.shared_folders}
+    before = {folder.prefix: _reached_by(folder) for folder in base.shared_folders}
+    after = {folder.prefix: _reached_by(folder) for folder in head.shared_folders}
     return [
         Change(
             name,
@@ -227,12 +228,21 @@ def _shared_folder_changes(name: str, base: EnvironmentAccess, head: Environment
             "changed",
             prefix,
             (),
-            f"shared folder `{prefix}`: {after.get(prefix, 'no longer shared')} "
+            f"shared folder {code(prefix)}: {after.get(prefix, 'no longer shared')} "
             f"(was: {before.get(prefix, 'not shared')})",
         )
         for prefix in sorted(before.keys() | after.keys())
         if before.get(prefix) != after.get(prefix)
     ]
+
+
+def _reached_by(folder: SharedFolderAccess) -> str:
+    """`finance` `readwrite-nodelete`, `analysts` `read`: who reaches it, at which level."""
+    return ", ".join(f"{code(grant.group)} {code(grant.level)}" for grant in folder.grants)
+
+
+def _codes(values: Sequence[str]) -> str:
+    return ", ".join(code(value) for value in values)
 
 
 def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
@@ -241,7 +251,12 @@ def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess
     before = dict(base.settings)
     return [
         Change(
-            name, "", _setting_direction(key, base, head), "", (), f"{key}: {value} (was: {before.get(key)})"
+            name,
+            "",
+            _setting_direction(key, base, head),
+            "",
+            (),
+            f"{key}: {code(value)} (was: {code(str(before.get(key)))})",
         )
         for key, value in head.settings
         if before.get(key) != value
@@ -309,7 +324,7 @@ def _several_groups_changes(name: str, base: EnvironmentAccess, head: Environmen
             (was, was_label, had), (now, label, has) = _pair_view(base, pair), _pair_view(head, pair)
             if was == now:
                 continue
-            detail = f"a member of `{pair[0]}` and `{pair[1]}` now gets {label} (was: {was_label})"
+            detail = f"a member of {code(pair[0])} and {code(pair[1])} now gets {label} (was: {was_label})"
             gained = has - had
             found += [
                 Change(name, ", ".join(pair), "widened", prefix, _ordered(set(caps)), detail)
@@ -329,7 +344,7 @@ def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
         return _label(found.role), _label(found.role), _grant_set(found.role)
     folders = {(grant.prefix, c) for grant in found.folders for c in grant.capabilities}
     if found.overflow:
-        over = ", ".join(level for level, _ in found.overflow)
+        over = _codes([level for level, _ in found.overflow])
         label = (
             f"only the private folder ({over} folders exceed folders_per_level {access.folders_per_level})"
         )
@@ -340,7 +355,7 @@ def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
 def _label(role: RoleAccess | None) -> str:
     if role is None:
         return "no credentials"
-    return f"the role of `{role.group}`" if role.group else "the role of users in no group"
+    return f"the role of {code(role.group)}" if role.group else "the role of users in no group"
 
 
 def _grant_set(role: RoleAccess | None) -> set[tuple[str, str]]:
@@ -364,7 +379,7 @@ def _data_loss(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> l
             "data loss",
             "",
             (),
-            f"group `{group}` is removed (or renamed): apply deletes its Cognito group and "
+            f"group {code(group)} is removed (or renamed): apply deletes its Cognito group and "
             "every membership in it",
         )
         for group in removed
@@ -373,13 +388,13 @@ def _data_loss(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> l
     for key, what in (("user pool", "its users"), ("bucket", "its objects")):
         if before[key] != after[key] and before[key].startswith("new "):
             detail = (
-                f"{key} {before[key].removeprefix('new ')} was created here and is no longer: "
-                f"apply destroys it and {what} (was: {before[key]}; now: {after[key]})"
+                f"{key} {code(before[key].removeprefix('new '))} was created here and is no longer: "
+                f"apply destroys it and {what} (was: {code(before[key])}; now: {code(after[key])})"
             )
             found.append(Change(name, "", "data loss", "", (), detail))
     lifecycle_before = dict(base.lifecycle)
     found += [
-        Change(name, "", "data loss", "", (), f"{key}: {value} (was: {lifecycle_before[key]})")
+        Change(name, "", "data loss", "", (), f"{key}: {code(value)} (was: {code(lifecycle_before[key])})")
         for key, value in head.lifecycle
         if key in lifecycle_before and lifecycle_before[key] != value and value == "off"
     ]
@@ -419,8 +434,9 @@ def _grant_changes(environment: str, subject: str, old: Grants, new: Grants) -> 
             )
         elif old_actions != new_actions:  # e.g. version actions when a bucket's versioning changes
             kind = _direction(set(old_actions), set(new_actions))
-            who = "users in no group" if subject == NO_GROUP else f"group `{subject}`"
-            detail = f"{who}: actions on `{prefix}`: {', '.join(new_actions)} (was: {', '.join(old_actions)})"
+            who = "users in no group" if subject == NO_GROUP else f"group {code(subject)}"
+            now, was = ", ".join(new_actions), ", ".join(old_actions)
+            detail = f"{who}: actions on {code(prefix)}: {now} (was: {was})"
             found.append(Change(environment, subject, kind, "", (), detail))
     return found
 

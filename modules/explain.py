@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from modules.access_model import EnvironmentAccess, FolderGrant, Received, RoleAccess, received
 from modules.config.model import Environment
 from modules.errors import ConfigError, Problem, did_you_mean
+from modules.markdown import code
 from modules.policies import principal_tags
 from modules.policies.actions import CAPABILITY_NAMES
 
@@ -54,7 +55,7 @@ def explain(environment: Environment, access: EnvironmentAccess, groups: Sequenc
 
 def _one_role(access: EnvironmentAccess, found: Received) -> Explanation:
     roles, first = found.roles, found.roles[0]
-    names = ", ".join(f"`{role.group}` ({role.precedence})" for role in roles)
+    names = ", ".join(f"{code(str(role.group))} ({role.precedence})" for role in roles)
     tied = first is not found.role
     if access.role_mapping == "token":
         reasons = [
@@ -62,7 +63,7 @@ def _one_role(access: EnvironmentAccess, found: Received) -> Explanation:
             + (
                 "two of them share the lowest precedence, so Cognito sets no `cognito:preferred_role`."
                 if tied
-                else f"`cognito:preferred_role` is that of the lowest precedence, `{first.group}`."
+                else f"`cognito:preferred_role` is that of the lowest precedence, {code(str(first.group))}."
             )
         ]
         others = [role.role_name for role in roles if role is not found.role]
@@ -70,14 +71,14 @@ def _one_role(access: EnvironmentAccess, found: Received) -> Explanation:
             reasons.append(
                 "A client may ask for another of these roles instead (never two at once) with "
                 "`CustomRoleArn` in `GetCredentialsForIdentity` (enhanced flow): "
-                + ", ".join(f"`{name}`" for name in others)
+                + ", ".join(code(name) for name in others)
                 + "."
             )
     else:
-        order = ", ".join(f"`{role.group}`" for role in access.precedence_order)
+        order = ", ".join(code(str(role.group)) for role in access.precedence_order)
         reasons = [
             f"Rules mapping: the rules are tried in the order {order}; the first one that matches this "
-            f"member is `cognito:groups` Equals `{first.group}`."
+            f"member is `cognito:groups` Equals {code(str(first.group))}."
         ]
         if len(roles) > 1:
             ambiguous = access.ambiguous_role_resolution == "AuthenticatedRole"
@@ -111,15 +112,16 @@ def _explanation(
 
 def _union(environment: Environment, access: EnvironmentAccess, found: Received) -> Explanation:
     """What the pre-token Lambda issues: each level's folders, one tag each, or none at all."""
-    names = ", ".join(f"`{role.group}`" for role in found.roles)
+    names = ", ".join(code(str(role.group)) for role in found.roles)
     reasons = [
-        f"Tags mapping: every group carries the one folders role `{found.roles[0].role_name}`; the pre-token "
+        f"Tags mapping: every group carries the one folders role {code(found.roles[0].role_name)}; the "
+        "pre-token "
         f"Lambda turns the folders of all of {names} into principal tags, one per folder, and the role's "
         "policy grants each tag's level on its folder: the union, each folder with the rights of every "
         "level granting it."
     ]
     if found.overflow:
-        counts = ", ".join(f"{count} {level} folders" for level, count in found.overflow)
+        counts = ", ".join(f"{count} {code(level)} folders" for level, count in found.overflow)
         reasons.append(
             f"Together these groups grant {counts}, but a user holds at most "
             f"{access.folders_per_level} folders of one level (identity_pool.folders_per_level): the Lambda "
@@ -148,12 +150,12 @@ def _out_of_reach(
 
 
 def explanation_markdown(found: Explanation) -> str:
-    names = [f"`{name}`" for name in found.groups]
+    names = [code(name) for name in found.groups]
     groups = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    lines = [f"# `{found.environment}`: a member of {groups}", ""]
+    lines = [f"# {code(found.environment)}: a member of {groups}", ""]
     lines.append(
         f"Role mapping `{found.role_mapping}`: "
-        + (f"credentials of the role `{found.role}`." if found.role else "no credentials.")
+        + (f"credentials of the role {code(found.role)}." if found.role else "no credentials.")
     )
     lines.append("")
     if found.folders:
@@ -161,14 +163,15 @@ def explanation_markdown(found: Explanation) -> str:
         lines.append("|---|" + ":-:|" * len(CAPABILITY_NAMES))
         for grant in found.folders:
             marks = " | ".join("✓" if c in grant.capabilities else "·" for c in CAPABILITY_NAMES)
-            lines.append(f"| `{grant.prefix}` | {marks} |")
+            lines.append(f"| {code(grant.prefix)} | {marks} |")
         lines.append("")
     lines.append("Why:")
     lines.extend(f"- {reason}" for reason in found.reasons)
     if found.tags:
-        lines.append(f"- Principal tags: {', '.join(f'`{key}` = `{folder}`' for key, folder in found.tags)}.")
+        tags = ", ".join(f"{code(key)} = {code(folder)}" for key, folder in found.tags)
+        lines.append(f"- Principal tags: {tags}.")
     if found.out_of_reach:
-        unreached = ", ".join(f"`{folder}` (of `{group}`)" for folder, group in found.out_of_reach)
+        unreached = ", ".join(f"{code(folder)} (of {code(group)})" for folder, group in found.out_of_reach)
         lines.append(f"- Out of reach with these credentials: {unreached}.")
     return "\n".join(lines) + "\n"
 

@@ -6,23 +6,36 @@ with its SHA-256, and holds nothing else but Terraform's working files in `stack
 directory, so a failed or interrupted run leaves the previous output as it was; then it is
 committed file by file under a second marker, NEXT (see `_commit`): a run killed during that
 short commit leaves files that one of the two markers lists, and the next run completes it.
+Every file and directory is synced to disk before the marker that lists it, so a power loss
+leaves either output too.
+
+Two runs on one directory take turns: the commit holds an exclusive `flock` on LOCK, a file
+in the directory itself beside the markers (created on the first commit, never deleted, so
+every run locks the same file); a run that finds it held says so on stderr and waits. A check
+reads the directory under a shared lock. The kernel drops the lock of a killed run, and the
+next run settles what it left.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from modules import bounded_json
+
 MARKER = ".groupfolders-output"
 NEXT = f"{MARKER}.next"
+LOCK = f"{MARKER}.lock"
 # What Terraform creates in a stack's directory (`cdktf deploy`, `terraform -chdir=... init/apply`):
 # its data directory, dependency lock file, local state (default name, ours `terraform.<env>.tfstate`,
 # backups, the timestamped backups of `terraform state` commands, the lock info), the workspace
@@ -51,12 +64,22 @@ def chosen(option: str, value: str, example: str) -> Path:
 
 def check(directory: Path, environments: Path | None = None) -> Path:
     """`directory`, resolved, if groupfolders may replace it; else OutputDirError saying why."""
+    target = _place(directory, environments)
+    with _locked(target, exclusive=False) as held:
+        foreign = _first_foreign(target)
+    if foreign is not None and not held and (target / LOCK).is_file():
+        with _locked(target, exclusive=False):  # a first commit began meanwhile: read it whole
+            foreign = _first_foreign(target)
+    _refuse_foreign(target, foreign)
+    return target
+
+
+def _place(directory: Path, environments: Path | None) -> Path:
     if directory.is_symlink():
         raise OutputDirError(f"{directory.absolute()} is a symbolic link: name a real directory")
     target = directory.resolve()
     _refuse_protected(target, environments)
     _refuse_unusable(target)
-    _refuse_foreign(target)
     return target
 
 
@@ -73,8 +96,10 @@ def replace(directory: Path, write: Callable[[Path], None]) -> None:
         staging.chmod(0o755)  # mkdtemp makes it private; the output is not secret
         write(staging)
         files = _staged(staging)
-        check(directory)  # again: nothing foreign may have arrived while we were writing
-        _commit(target, staging, files)
+        _place(directory, None)
+        with _locked(target, exclusive=True):
+            _refuse_foreign(target, _first_foreign(target))  # again: nothing may have come meanwhile
+            _commit(target, staging, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -117,8 +142,41 @@ def _unwritable(target: Path, error: OSError) -> OutputDirError:
     return OutputDirError(f"cannot write {target} ({error.strerror}): name a directory you can write to")
 
 
-def _refuse_foreign(target: Path) -> None:
-    foreign = _first_foreign(target)
+@contextmanager
+def _locked(target: Path, *, exclusive: bool) -> Iterator[bool]:
+    """Hold LOCK of `target`: exclusive (creating the directory and the lock file), or shared
+    when the lock file exists. Yields whether a lock is held."""
+    descriptor = _open_lock(target, exclusive)
+    if descriptor is None:
+        yield False
+        return
+    try:
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting: another groupfolders run is writing {target}", file=sys.stderr, flush=True)
+            fcntl.flock(descriptor, mode)
+        yield True
+    finally:
+        os.close(descriptor)  # and with it the lock
+
+
+def _open_lock(target: Path, exclusive: bool) -> int | None:
+    """LOCK opened, never followed if a link, never truncated; None when shared and there is none."""
+    path = target / LOCK
+    try:
+        if exclusive:
+            target.mkdir(exist_ok=True)
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_CREAT if exclusive else 0)
+        return os.open(path, flags, 0o644)
+    except OSError as error:
+        if isinstance(error, FileNotFoundError) and not exclusive:
+            return None
+        raise OutputDirError(f"cannot lock {path} ({error.strerror}): {FIX_FOREIGN}") from None
+
+
+def _refuse_foreign(target: Path, foreign: tuple[str, bool] | None) -> None:
     if foreign is not None:
         name, changed = foreign
         what = "changed since groupfolders wrote it" if changed else "which groupfolders did not write"
@@ -162,7 +220,7 @@ def _entries(directory: Path, under: str = "") -> Iterator[str]:
     skipped, and so is what lies inside Terraform's directories."""
     for entry in sorted(os.scandir(directory / under), key=lambda entry: entry.name):
         name = f"{under}{entry.name}"
-        if name in (MARKER, NEXT):
+        if name in (MARKER, NEXT) or (name == LOCK and entry.is_file(follow_symlinks=False)):
             continue
         yield name
         if entry.is_dir(follow_symlinks=False) and not _terraforms(name):
@@ -194,7 +252,7 @@ def _listed(directory: Path) -> dict[str, set[str]] | str | None:
 def _read_marker(path: Path) -> dict[str, str] | None:
     """What a marker lists (path → SHA-256); None when it is not ours."""
     try:
-        files = json.loads(path.read_text())["files"]
+        files = bounded_json.loads(path.read_text())["files"]
     except (OSError, ValueError, TypeError, KeyError):
         return None
     if path.is_symlink() or not isinstance(files, dict):
@@ -234,10 +292,10 @@ def _commit(target: Path, staging: Path, files: dict[str, str]) -> None:
 
     NEXT is in place before the first file moves and replaces MARKER after the last, so a run
     killed in between leaves only files that one of the two markers lists; the next run settles
-    that first. Ctrl-C and SIGTERM wait until the commit is done.
+    that first. Each file's content, then the directories holding them, reach the disk before
+    MARKER does. Ctrl-C and SIGTERM wait until the commit is done.
     """
     with _signals_held():
-        target.mkdir(exist_ok=True)
         _settle(target, staging)
         previous = _read_marker(target / MARKER) or {}
         _put_marker(files, staging / NEXT, target / NEXT)
@@ -246,9 +304,15 @@ def _commit(target: Path, staging: Path, files: dict[str, str]) -> None:
             _unlink_unchanged(target / name, previous[name])
         _remove_emptied(target, gone)
         for name in sorted(files):
+            _sync(staging / name)
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target / name)
+        folders = {parent for name in [*files, *gone] for parent in Path(name).parents}
+        for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+            if (target / folder).is_dir():
+                _sync(target / folder)
         os.replace(target / NEXT, target / MARKER)
+        _sync(target)
 
 
 def _settle(target: Path, staging: Path) -> None:
@@ -267,13 +331,25 @@ def _settle(target: Path, staging: Path) -> None:
     _put_marker(present, staging / MARKER, target / MARKER)
     _remove_emptied(target, sorted(set(listed) - set(present)))  # made for files that never came
     (target / NEXT).unlink()
+    _sync(target)
 
 
 def _put_marker(files: dict[str, str], scratch: Path, marker: Path) -> None:
     """Write a marker whole or not at all: beside the output first, then one rename."""
     content = {"written_by": "groupfolders", "files": files}
     scratch.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+    _sync(scratch)
     os.replace(scratch, marker)
+    _sync(marker.parent)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file's content, or a directory's entries, to the disk."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _unlink_unchanged(path: Path, digest: str) -> None:

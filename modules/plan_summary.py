@@ -10,12 +10,15 @@ block: dropped from state, kept in AWS). Plain Python: no cdktf, no Terraform ne
 
 from __future__ import annotations
 
-import json
+import reprlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from modules import bounded_json
+from modules.markdown import code
 
 # The kind of each documented action list; "noop" and "read" change nothing in AWS.
 KINDS: Mapping[tuple[str, ...], str] = {
@@ -62,10 +65,10 @@ class Change:
 def load_plan(path: Path) -> tuple[Change, ...]:
     """The resource changes of the plan in `path`; PlanError when it is not a JSON plan."""
     try:
-        plan = json.loads(path.read_text())
+        plan = bounded_json.loads(path.read_text())
     except OSError as error:
         raise PlanError(f"{path}: cannot read: {error.strerror}") from error
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # not JSON, not UTF-8, too deep, a number of more than 4,300 digits
         raise PlanError(f"{path}: not JSON ({error})") from error
     return changes(plan, str(path))
 
@@ -85,33 +88,40 @@ def changes(plan: Any, source: str) -> tuple[Change, ...]:
 
 
 def _change(entry: Any, index: int, source: str) -> Change:
-    try:
-        actions = tuple(entry["change"]["actions"])
-        address, resource_type = str(entry["address"]), str(entry["type"])
-    except (KeyError, TypeError) as error:
-        raise PlanError(
-            f"{source}: resource_changes[{index}] lacks address, type or change.actions"
-        ) from error
-    if actions not in KINDS:
-        raise PlanError(f"{source}: resource_changes[{index}] ({address}): unknown actions {list(actions)}")
-    return Change(address, resource_type, KINDS[actions])
+    """One entry of resource_changes, of the documented shape: strings where strings belong."""
+    where = f"{source}: resource_changes[{index}]"
+    change = entry.get("change") if isinstance(entry, dict) else None
+    if not isinstance(change, dict) or not all(
+        key in found for found, key in ((entry, "address"), (entry, "type"), (change, "actions"))
+    ):
+        raise PlanError(f"{where} lacks address, type or change.actions")
+    address, resource_type, actions = entry["address"], entry["type"], change["actions"]
+    if not isinstance(address, str) or not isinstance(resource_type, str):
+        raise PlanError(f"{where}: address and type must be strings")
+    shown = address if address.isprintable() else repr(address)  # an error is one line
+    if not isinstance(actions, list) or not all(isinstance(action, str) for action in actions):
+        what = reprlib.repr(actions)
+        raise PlanError(f"{where} ({shown}): change.actions must be a list of action names, not {what}")
+    if tuple(actions) not in KINDS:
+        raise PlanError(f"{where} ({shown}): unknown actions {actions}")
+    return Change(address, resource_type, KINDS[tuple(actions)])
 
 
 def summary(plan_changes: Sequence[Change], title: str) -> str:
     """Markdown: the counts, then destroys and replacements that lose users, memberships or objects."""
     counts = Counter(change.kind for change in plan_changes)
     totals = ", ".join(f"{counts[kind]} to {kind}" for kind in COUNTED if kind != "forget" or counts[kind])
-    lines = [f"#### Terraform plan: {title}", "", f"**{totals}**", ""]
+    lines = [f"#### Terraform plan: {code(title)}", "", f"**{totals}**", ""]
     risky = [c for c in plan_changes if c.kind in ("destroy", "replace") and c.resource_type in AT_RISK]
     if risky:
         lines += ["> [!CAUTION]", "> Data or memberships are lost on apply:"]
-        lines += [f"> - **{c.kind}** `{c.address}`: {AT_RISK[c.resource_type]}" for c in _ordered(risky)]
+        lines += [f"> - **{c.kind}** {code(c.address)}: {AT_RISK[c.resource_type]}" for c in _ordered(risky)]
         lines.append("")
     shown = [c for c in plan_changes if c.kind in COUNTED]
     if not shown:
         return "\n".join([*lines, "No changes."]) + "\n"
     lines += ["| action | resource |", "|---|---|"]
-    lines += [f"| {c.kind} | `{c.address}` |" for c in _ordered(shown)]
+    lines += [f"| {c.kind} | {code(c.address)} |" for c in _ordered(shown)]
     return "\n".join(lines) + "\n"
 
 

@@ -69,8 +69,7 @@ def base_from_git(
         raise ConfigError([Problem(f"{ref}:{environments_path}", "", reason)])
     with tempfile.TemporaryDirectory(prefix="groupfolders-base-") as directory:
         archive = _git(top, "archive", "--format=tar", commit, "--", *present)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(directory, filter="data")
+        _extract(archive, directory, ref)
         root = Path(directory)
         base_templates = root / paths[1] if len(present) > 1 else templates
         used = f"{ref}:{paths[1]}" if len(present) > 1 else f"the head's ({display_path(templates)})"
@@ -79,6 +78,23 @@ def base_from_git(
         except ConfigError as error:
             raise ConfigError([_at_ref(problem, root, ref) for problem in error.problems]) from error
     return Base(accesses, f"base: environments {ref}:{environments_path}, templates {used}")
+
+
+def _extract(archive: bytes, directory: str, ref: str) -> None:
+    """The tar of `git archive`, only as files and links within `directory`: a link to an absolute
+    path or out of the tree (which git stores as any other file) is refused, never followed."""
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        try:
+            tar.extractall(directory, filter="data")
+        except tarfile.FilterError as error:
+            member = error.tarinfo
+            reason = (
+                f"is a link to {member.linkname}, outside the files of {ref}: the base is read only "
+                "from those files"
+                if member.issym() or member.islnk()
+                else f"cannot be read safely ({error})"
+            )
+            raise ConfigError([Problem(f"{ref}:{member.name}", "", reason)]) from None
 
 
 def _accesses(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modules.cli import main
-from modules.output_dir import MARKER
+from modules.output_dir import LOCK, MARKER
 from tests.conftest import PROJECT, tree
 
 OWN = "groupfolders rewrites its output directory, so name a directory of its own"
@@ -73,6 +73,7 @@ def test_outdir_refuses_a_directory_holding_a_file_it_did_not_write(capsys, tmp_
     assert run(capsys, "synth", "--outdir", str(outdir), "--env", "dev") == (0, [])
     assert sorted(tree(outdir)) == [
         MARKER,
+        LOCK,
         "manifest.json",
         "stacks/dev/cdk.tf.json",
         "stacks/dev/versions.tf",
@@ -128,7 +129,7 @@ def test_a_stack_not_synthesized_loses_its_stack_and_keeps_its_state(capsys, tmp
         f"prod: not synthesized, no cdk.tf.json; {outdir / 'stacks' / 'prod'} keeps Terraform's "
         ".terraform, .terraform.lock.hcl, terraform.prod.tfstate, terraform.prod.tfstate.backup"
     )
-    written = [MARKER, "manifest.json", "stacks/dev/cdk.tf.json", "stacks/dev/versions.tf"]
+    written = [MARKER, LOCK, "manifest.json", "stacks/dev/cdk.tf.json", "stacks/dev/versions.tf"]
     assert sorted(tree(outdir)) == sorted([*written, *kept]), (
         "staging and union had no Terraform files: gone whole"
     )

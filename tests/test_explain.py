@@ -149,7 +149,7 @@ def test_tags_fail_closed_when_the_union_overflows_a_level(write_env):
     assert [g.prefix for g in found.folders] == ["private/<identity id>/"]
     assert found.tags == ()
     assert {folder for folder, _ in found.out_of_reach} == {"a1/", "a2/", "b1/", "b2/"}
-    assert "Together these groups grant 4 read folders, but a user holds at most 3" in found.reasons[1]
+    assert "Together these groups grant 4 `read` folders, but a user holds at most 3" in found.reasons[1]
 
 
 def test_json_is_machine_readable():

@@ -17,6 +17,8 @@ from tests.conftest import PROJECT
 MODULES = PROJECT / "modules"
 STAGES: dict[str, int] = {
     "errors": 0,
+    "markdown": 0,
+    "bounded_json": 0,
     "output_dir": 0,
     "jsii_package": 0,
     "config": 1,

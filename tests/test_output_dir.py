@@ -4,18 +4,23 @@ a commit killed after any number of renames is completed by the next run."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import select
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from modules import output_dir
-from modules.output_dir import MARKER, NEXT, OutputDirError, check, chosen, replace, terraform_files
+from modules.output_dir import LOCK, MARKER, NEXT, OutputDirError, check, chosen, replace, terraform_files
 from modules.scan import ScanResult, write_check_reports
 from tests.conftest import PROJECT, tree
 
@@ -98,7 +103,7 @@ def test_an_empty_name_is_refused_never_the_working_directory():
 def test_a_new_directory_gets_what_was_written_and_a_marker_listing_it(tmp_path: Path):
     replace(tmp_path / "deep" / "out", writer({"manifest.json": "{}", "stacks/dev/cdk.tf.json": "dev"}))
     out = tmp_path / "deep" / "out"
-    assert sorted(tree(out)) == [MARKER, "manifest.json", "stacks/dev/cdk.tf.json"]
+    assert sorted(tree(out)) == [MARKER, LOCK, "manifest.json", "stacks/dev/cdk.tf.json"]
     marker = json.loads((out / MARKER).read_text())
     assert marker == {
         "written_by": "groupfolders",
@@ -112,7 +117,7 @@ def test_a_new_directory_gets_what_was_written_and_a_marker_listing_it(tmp_path:
 
 def test_our_own_output_is_replaced_by_the_new_one(ours: Path):
     replace(ours, writer({"manifest.json": "[]", "stacks/prod/cdk.tf.json": "prod"}))
-    assert sorted(tree(ours)) == [MARKER, "manifest.json", "stacks/prod/cdk.tf.json"]
+    assert sorted(tree(ours)) == [MARKER, LOCK, "manifest.json", "stacks/prod/cdk.tf.json"]
     assert sorted(p.name for p in ours.parent.iterdir()) == ["out"]
 
 
@@ -120,13 +125,13 @@ def test_our_output_with_a_file_deleted_by_hand_is_still_ours(ours: Path):
     (ours / "manifest.json").unlink()
     assert check(ours) == ours
     replace(ours, writer({"manifest.json": "[]"}))
-    assert sorted(tree(ours)) == [MARKER, "manifest.json"]
+    assert sorted(tree(ours)) == [MARKER, LOCK, "manifest.json"]
 
 
 def test_an_empty_directory_is_replaced(tmp_path: Path):
     (tmp_path / "out").mkdir()
     replace(tmp_path / "out", writer({"manifest.json": "{}"}))
-    assert sorted(tree(tmp_path / "out")) == [MARKER, "manifest.json"]
+    assert sorted(tree(tmp_path / "out")) == [MARKER, LOCK, "manifest.json"]
 
 
 # --- what is refused
@@ -181,6 +186,7 @@ def test_terraform_files_in_a_stack_survive_a_new_output_byte_identical(ours: Pa
     assert tree(ours) == {
         **{name: text.encode() for name, text in TERRAFORM_FILES.items()},
         MARKER: (ours / MARKER).read_bytes(),
+        LOCK: b"",
         "manifest.json": b"[]",
         "stacks/dev/cdk.tf.json": b"dev 2",
         "stacks/dev/assets/a": b"a",
@@ -207,6 +213,7 @@ def test_a_stack_no_longer_written_keeps_its_state_and_loses_its_stack(ours: Pat
     replace(ours, writer({"manifest.json": "[]", "stacks/prod/cdk.tf.json": "prod"}))
     assert sorted(tree(ours)) == [
         MARKER,
+        LOCK,
         "manifest.json",
         "stacks/dev/.terraform/x",
         "stacks/dev/terraform.dev.tfstate",
@@ -216,6 +223,7 @@ def test_a_stack_no_longer_written_keeps_its_state_and_loses_its_stack(ours: Pat
     replace(ours, writer({"manifest.json": "[]"}))  # a directory holding only state is still ours
     assert sorted(tree(ours)) == [
         MARKER,
+        LOCK,
         "manifest.json",
         "stacks/dev/.terraform/x",
         "stacks/dev/terraform.dev.tfstate",
@@ -448,6 +456,7 @@ def test_a_commit_killed_after_any_rename_is_completed_by_the_next_run(
     replace(out, writer(LAST))
     assert tree(out) == {
         MARKER: (out / MARKER).read_bytes(),
+        LOCK: b"",
         **{name: text.encode() for name, text in {**LAST, **STATE}.items()},
     }
     assert json.loads((out / MARKER).read_text())["files"].keys() == LAST.keys()
@@ -464,6 +473,7 @@ def test_a_commit_killed_in_the_middle_leaves_files_of_either_output_and_both_ma
         replace(out, writer(NEW))
     assert tree(out) == {
         MARKER: (out / MARKER).read_bytes(),
+        LOCK: b"",
         NEXT: (out / NEXT).read_bytes(),
         "manifest.json": b"new",
         "stacks/dev/cdk.tf.json": b"dev 1",
@@ -476,7 +486,7 @@ def test_a_first_output_killed_in_the_middle_is_ours(tmp_path: Path, monkeypatch
     killed_after(1, monkeypatch)  # only NEXT
     with pytest.raises(Killed):
         replace(tmp_path / "out", writer(NEW))
-    assert sorted(tree(tmp_path / "out")) == [NEXT]
+    assert sorted(tree(tmp_path / "out")) == [LOCK, NEXT]
     assert check(tmp_path / "out") == tmp_path / "out"
 
 
@@ -497,7 +507,11 @@ def test_ctrl_c_during_the_commit_waits_until_it_is_complete(ours: Path, monkeyp
     finally:
         done.set()
         other.join()
-    assert tree(ours) == {MARKER: (ours / MARKER).read_bytes(), **{n: t.encode() for n, t in NEW.items()}}
+    assert tree(ours) == {
+        MARKER: (ours / MARKER).read_bytes(),
+        LOCK: b"",
+        **{n: t.encode() for n, t in NEW.items()},
+    }
 
 
 def test_a_staging_directory_left_by_a_killed_run_is_harmless(ours: Path, tmp_path: Path):
@@ -518,10 +532,157 @@ def test_reports_replace_their_own_directory_and_nothing_else(tmp_path: Path):
         tmp_path / "reports" / "check.sarif",
     )
     write_check_reports(result, tmp_path / "reports")
-    assert sorted(tree(tmp_path / "reports")) == [MARKER, "check.json", "check.sarif"]
+    assert sorted(tree(tmp_path / "reports")) == [MARKER, LOCK, "check.json", "check.sarif"]
     (tmp_path / "reports" / "summary.html").write_text("mine")
     with pytest.raises(
         OutputDirError, match=r"reports holds summary\.html, which groupfolders did not write"
     ):
         write_check_reports(result, tmp_path / "reports")
     assert (tmp_path / "reports" / "summary.html").read_text() == "mine"
+
+
+# --- two runs on one directory take turns; a killed one leaves what the next repairs
+
+# One run, as a separate process: replace(OUT, 60 stacks all holding NAME); with READY given, it
+# says it has written its staging directory and waits for GO, so that every commit starts at once.
+RUN = """
+import os, signal, sys, time
+from pathlib import Path
+from modules import output_dir
+out, name, ready, go, die_after = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+def write(staging):
+    for index in range(60):
+        (staging / "stacks" / f"s{index}").mkdir(parents=True)
+        (staging / "stacks" / f"s{index}" / "cdk.tf.json").write_text(name)
+    if ready:
+        Path(ready).touch()
+        while not Path(go).exists():
+            time.sleep(0.001)
+rename, done = os.replace, [0]
+def replace_or_die(source, destination):
+    if done[0] == die_after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    done[0] += 1
+    rename(source, destination)
+output_dir.os.replace = replace_or_die
+output_dir.replace(out, write)
+"""
+
+
+def start_run(out: Path, name: str, ready: str = "", go: str = "", die_after: int = -1) -> subprocess.Popen:
+    command = [sys.executable, "-c", RUN, str(out), name, ready, go, str(die_after)]
+    return subprocess.Popen(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True)
+
+
+def one_output(out: Path) -> set[str]:
+    """The names the stacks hold, after check() has accepted the directory; one name when whole."""
+    assert check(out) == out
+    listed = json.loads((out / MARKER).read_text())["files"]
+    assert sorted(listed) == sorted(f"stacks/s{index}/cdk.tf.json" for index in range(60))
+    return {(out / name).read_text() for name in listed}
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_runs_committing_at_once_take_turns_and_leave_one_whole_output(tmp_path: Path, attempt: int):
+    out, go = tmp_path / "out", tmp_path / "go"
+    names = [f"run{index}" for index in range(4)]
+    runs = [start_run(out, name, str(tmp_path / f"{name}.ready"), str(go)) for name in names]
+    while not all((tmp_path / f"{name}.ready").exists() for name in names):
+        assert all(run.poll() is None for run in runs), "a run ended before its commit"
+        time.sleep(0.01)
+    go.touch()
+    results = [(run.wait(), run.stderr.read() if run.stderr else "") for run in runs]
+    waited = f"waiting: another groupfolders run is writing {out}\n"
+    assert all(code == 0 and error in ("", waited) for code, error in results), results
+    assert len(one_output(out)) == 1
+    replace(out, writer({"manifest.json": "next"}))  # and the next run takes it as its own
+    assert sorted(tree(out)) == [MARKER, LOCK, "manifest.json"]
+
+
+def test_a_run_waits_while_another_holds_the_lock_and_says_so(tmp_path: Path):
+    out = tmp_path / "out"
+    replace(out, writer(OLD))
+    holder = os.open(out / LOCK, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another run, in the middle of its commit
+    try:
+        run = start_run(out, "new")
+        assert run.stderr is not None
+        assert select.select([run.stderr], [], [], 120)[0], "no word from the waiting run"
+        assert run.stderr.readline() == f"waiting: another groupfolders run is writing {out}\n"
+        assert run.poll() is None, "it waits"
+        assert (out / "manifest.json").read_text() == "old"
+    finally:
+        os.close(holder)
+    assert run.wait() == 0
+    assert one_output(out) == {"new"}
+
+
+@pytest.mark.parametrize("die_after", [0, 1, 30, 61])  # NEXT, then 60 files, then MARKER
+def test_a_run_killed_in_its_commit_leaves_the_lock_free_and_the_output_repairable(
+    tmp_path: Path, capsys, die_after: int
+):
+    out = tmp_path / "out"
+    replace(out, writer(OLD))
+    killed = start_run(out, "killed", die_after=die_after)
+    assert killed.wait() == -signal.SIGKILL
+    assert check(out) == out
+    replace(out, writer(LAST))  # at once: the kernel released the killed run's lock
+    assert capsys.readouterr().err == ""
+    assert tree(out) == {
+        MARKER: (out / MARKER).read_bytes(),
+        LOCK: b"",
+        **{name: text.encode() for name, text in LAST.items()},
+    }
+
+
+def test_a_lock_that_is_a_link_is_not_ours(ours: Path, tmp_path: Path):
+    (tmp_path / "elsewhere").write_text("")
+    (ours / LOCK).unlink()
+    (ours / LOCK).symlink_to(tmp_path / "elsewhere")
+    assert refusal(ours) == f"cannot lock {ours / LOCK} (Too many levels of symbolic links): {FOREIGN}"
+    assert (tmp_path / "elsewhere").read_text() == "", "never followed"
+
+
+def test_a_marker_nested_too_deep_proves_nothing_and_raises_nothing(tmp_path: Path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / MARKER).write_text('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert refusal(tmp_path / "out") == (
+        f"{tmp_path / 'out'} holds {MARKER}, which groupfolders did not write: {FOREIGN}"
+    )
+
+
+def test_every_file_and_directory_reaches_the_disk_before_the_marker(
+    ours: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """fsync of each file's content and of each directory holding one, then MARKER, then its directory."""
+    events: list[tuple[str, object]] = []
+    sync, rename = os.fsync, os.replace
+
+    def recorded_sync(descriptor: int) -> None:
+        events.append(("fsync", os.fstat(descriptor).st_ino))
+        sync(descriptor)
+
+    def recorded_rename(source: Path, destination: Path) -> None:
+        events.append(("replace", Path(destination)))
+        rename(source, destination)
+
+    monkeypatch.setattr(output_dir.os, "fsync", recorded_sync)
+    monkeypatch.setattr(output_dir.os, "replace", recorded_rename)
+    replace(ours, writer(NEW))
+
+    def at(event: tuple[str, object]) -> int:
+        return events.index(event)
+
+    def synced(path: Path, after: int, before: int) -> bool:
+        return ("fsync", path.stat().st_ino) in events[after + 1 : before]
+
+    next_moved, marker_moved = at(("replace", ours / NEXT)), at(("replace", ours / MARKER))
+    first_file = min(at(("replace", ours / name)) for name in NEW)
+    last_file = max(at(("replace", ours / name)) for name in NEW)
+    assert synced(ours / MARKER, -1, next_moved), "NEXT's content, before it is in place"
+    assert synced(ours, next_moved, first_file), "NEXT in place before the first file moves"
+    for name in NEW:
+        assert synced(ours / name, -1, at(("replace", ours / name))), f"{name}'s content"
+    for folder in (ours, ours / "stacks", ours / "stacks" / "dev", ours / "stacks" / "prod"):
+        assert synced(folder, last_file, marker_moved), f"{folder} holds its files before MARKER"
+    assert synced(ours, marker_moved, len(events)), "and MARKER itself"

@@ -6,12 +6,16 @@ Format: https://developer.hashicorp.com/terraform/internals/json-format ("Change
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from modules import bounded_json
+from modules.bounded_json import MAX_DEPTH, TooDeep
 from modules.cli import main
 from modules.plan_summary import Change, PlanError, changes, load_plan, summary
 from tests.conftest import PROJECT
@@ -67,7 +71,7 @@ def test_destroys_and_replacements_at_risk_come_first_and_others_do_not():
 
 def test_summary_reads_the_file_title_by_default(capsys):
     assert main(["plan-summary", str(FIXTURES / "first_apply.json")]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "#### Terraform plan: first_apply"
+    assert capsys.readouterr().out.splitlines()[0] == "#### Terraform plan: `first_apply`"
 
 
 @pytest.mark.parametrize(
@@ -80,6 +84,18 @@ def test_summary_reads_the_file_title_by_default(capsys):
         ("state_not_plan.json", "not a Terraform plan (expected the output of `terraform show -json PLAN`)"),
         ("unknown_actions.json", "resource_changes[0] (aws_s3_bucket.files): unknown actions ['explode']"),
         ("missing.json", "cannot read: No such file or directory"),
+        (
+            "actions_nested.json",
+            "resource_changes[0] (aws_s3_bucket.files): change.actions must be a list of action names, "
+            "not [['delete']]",
+        ),
+        ("address_not_a_string.json", "resource_changes[0]: address and type must be strings"),
+        ("nested_too_deep.json", "not JSON (nested 1001 levels deep; the limit is 256)"),
+        (
+            "number_too_long.json",
+            "not JSON (Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; "
+            "use sys.set_int_max_str_digits() to increase the limit)",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_plan_is_one_line_and_exit_2(name: str, message: str):
@@ -113,3 +129,49 @@ def test_load_plan_returns_only_the_resource_changes():
         "aws_cognito_user_group.group_analysts",
         "aws_s3_bucket.files",
     ]
+
+
+def test_json_nested_100000_deep_is_refused_without_recursing(tmp_path: Path):
+    """json.loads alone raises RecursionError here; the depth is measured first, in one pass."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = subprocess.run(
+        [sys.executable, "main.py", "plan-summary", str(deep)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"error: {deep}: not JSON (nested 100000 levels deep; the limit is 256)\n",
+    )
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(MAX_DEPTH, False), (MAX_DEPTH + 1, True)])
+def test_the_nesting_limit_at_its_boundary(depth: int, refused: bool):
+    text = "[" * depth + "]" * depth
+    if refused:
+        with pytest.raises(TooDeep, match=rf"^nested {depth} levels deep; the limit is {MAX_DEPTH}$"):
+            bounded_json.loads(text)
+    else:
+        assert bounded_json.loads(text) is not None
+
+
+def test_brackets_inside_strings_do_not_count():
+    text = json.dumps({"a": ["[[[{{{" * 100, 'say \\"[[[\\"', {"b": "]]]"}]})
+    assert bounded_json.depth(text) == 3
+    assert bounded_json.loads(text)["a"][2] == {"b": "]]]"}
+
+
+def test_an_address_with_a_line_break_is_shown_on_one_line_in_an_error():
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {},
+        "resource_changes": [{"address": "a\nb", "type": "t", "change": {"actions": ["explode"]}}],
+    }
+    with pytest.raises(
+        PlanError, match=r"^p: resource_changes\[0\] \('a\\nb'\): unknown actions \['explode'\]$"
+    ):
+        changes(plan, "p")

@@ -193,8 +193,8 @@ def test_settings_that_change_access_are_in_the_diff(tmp_path: Path):
     )
     details = [change["detail"] for change in found]
     assert details == [
-        "folder guard: off (was: on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
-        "arn:aws:iam::123456789012:role/aws-backup-service)"
+        "folder guard: `off` (was: `on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
+        "arn:aws:iam::123456789012:role/aws-backup-service`)"
     ]
 
 
@@ -271,6 +271,22 @@ def test_an_unknown_ref_is_a_configuration_error(tmp_path: Path):
     )
 
 
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../etc/passwd"], ids=["absolute", "outside"])
+def test_a_base_with_a_link_out_of_its_files_is_refused_in_one_line(tmp_path: Path, target: str):
+    """git stores a symbolic link as any file; read from the base, it must not reach out of it."""
+    root = git_project(tmp_path)
+    (root / "environments" / "_link.yaml").symlink_to(target)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "environments/_link.yaml"], check=True)
+    commit(root, "a link")
+    result = run_report("--base-ref", "HEAD", "--env", "dev", cwd=root)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"1 configuration problem(s):\n  HEAD:environments/_link.yaml: is a link to {target}, outside the "
+        "files of HEAD: the base is read only from those files\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -281,22 +297,24 @@ def test_an_unknown_ref_is_a_configuration_error(tmp_path: Path):
                 "user_pool: {existing_id: eu-west-1_Pr0dPool1, existing_client_id: abc}",
             ),
             [
-                "- **widened**: user pool: existing eu-west-1_Pr0dPool1 (app client abc) (was: new groupfolders-dev)\n",
-                "- **data loss**: user pool groupfolders-dev was created here and is no longer: apply destroys it "
-                "and its users (was: new groupfolders-dev; now: existing eu-west-1_Pr0dPool1 (app client abc))\n",
+                "- **widened**: user pool: `existing eu-west-1_Pr0dPool1 (app client abc)` "
+                "(was: `new groupfolders-dev`)\n",
+                "- **data loss**: user pool `groupfolders-dev` was created here and is no longer: apply destroys "
+                "it and its users (was: `new groupfolders-dev`; now: `existing eu-west-1_Pr0dPool1 (app client "
+                "abc)`)\n",
             ],
         ),
         (
             ("dev.yaml", "name: acme-groupfolders-dev", "name: acme-groupfolders-dev2"),
-            ["- **widened**: bucket: new acme-groupfolders-dev2 (was: new acme-groupfolders-dev)\n"],
+            ["- **widened**: bucket: `new acme-groupfolders-dev2` (was: `new acme-groupfolders-dev`)\n"],
         ),
         (
             ("dev.yaml", "users_without_group: private_only", "users_without_group: deny"),
-            ["- **narrowed**: ambiguous role resolution: Deny (was: AuthenticatedRole)\n"],
+            ["- **narrowed**: ambiguous role resolution: `Deny` (was: `AuthenticatedRole`)\n"],
         ),
         (
             ("_groups.yaml", "role_mapping: token", "role_mapping: rules"),
-            ["- **widened**: role mapping: rules (was: token)\n"],
+            ["- **widened**: role mapping: `rules` (was: `token`)\n"],
         ),
     ],
     ids=["pool", "bucket", "no-group", "mapping"],
@@ -334,7 +352,7 @@ def test_deletion_protection_turned_off_is_data_loss(tmp_path: Path):
         "data loss",
     )
     assert result.returncode == 3
-    assert "- **data loss**: user pool deletion protection: off (was: on)\n" in result.stdout
+    assert "- **data loss**: user pool deletion protection: `off` (was: `on`)\n" in result.stdout
 
 
 # --- the Mermaid diagram (golden above; here what the goldens cannot show)
@@ -394,14 +412,14 @@ def test_tags_mode_more_folders_per_level_widens_what_members_of_several_groups_
     base, head = union_environments(tmp_path, 1, "base"), union_environments(tmp_path, 2, "head")
     result = run_report("--environments", str(head), "--base-environments", str(base), "--fail-on", "widened")
     assert result.returncode == 3
-    assert "- **widened**: folders per level: 2 (was: 1)\n" in result.stdout
+    assert "- **widened**: folders per level: `2` (was: `1`)\n" in result.stdout
     assert (
         "- **widened**: a member of `a` and `b` now gets the union of their folders (was: only the private "
-        "folder (read folders exceed folders_per_level 1)): gains list, read on `a/`\n"
+        "folder (`read` folders exceed folders_per_level 1)): gains list, read on `a/`\n"
     ) in result.stdout
     assert "users in several groups get the first of" not in result.stdout
     narrowed = run_report("--environments", str(base), "--base-environments", str(head))
-    assert "- **narrowed**: folders per level: 1 (was: 2)\n" in narrowed.stdout
+    assert "- **narrowed**: folders per level: `1` (was: `2`)\n" in narrowed.stdout
 
 
 def test_a_new_cors_origin_widens_and_dropping_one_narrows(tmp_path: Path):
@@ -414,15 +432,15 @@ def test_a_new_cors_origin_widens_and_dropping_one_narrows(tmp_path: Path):
     assert wider != dev.read_text(), "the example changed: update this test"
     dev.write_text(wider)
     result = run_report("--environments", str(head), "--base-environments", "environments", "--env", "dev")
-    assert "- **widened**: cors origins: * (was: https://dev.app.example.com)\n" in result.stdout
+    assert "- **widened**: cors origins: `*` (was: `https://dev.app.example.com`)\n" in result.stdout
     back = run_report("--environments", "environments", "--base-environments", str(head), "--env", "dev")
-    assert "- **narrowed**: cors origins: https://dev.app.example.com (was: *)\n" in back.stdout
+    assert "- **narrowed**: cors origins: `https://dev.app.example.com` (was: `*`)\n" in back.stdout
     dev.write_text(
         wider.replace("['*'], cors_any_origin: true", "[https://dev.app.example.com, https://b.example.com]")
     )
     more = run_report("--environments", str(head), "--base-environments", "environments", "--env", "dev")
     assert (
-        "- **widened**: cors origins: https://b.example.com, https://dev.app.example.com (was: "
+        "- **widened**: cors origins: `https://b.example.com, https://dev.app.example.com` (was: "
         in more.stdout
     )
 
