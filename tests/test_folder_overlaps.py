@@ -1,6 +1,7 @@
-"""Containment of folders is decided without case, whichever of the two comes first.
+"""Containment of folders (private/ included) is decided without case, whichever comes first.
 
-Beside tests/bad_inputs/prefixes-case-contains.yaml (the message) and prefixes-case-confusable.yaml.
+Beside tests/bad_inputs/prefixes-case-contains.yaml, prefixes-case-confusable.yaml and
+prefix-inside-private-case.yaml (the messages, with their positions).
 """
 
 from __future__ import annotations
@@ -63,3 +64,21 @@ def test_a_shared_folder_containing_a_group_folder_without_case_is_refused(write
     assert [problem.reason for problem in caught.value.problems] == [
         "'Team/' overlaps 'team/a/' of group 'a'; a shared folder must be a folder of its own"
     ]
+
+
+@pytest.mark.parametrize("folder", ["Private/a/", "PRIVATE/", "pRiVaTe/x/y/"])
+def test_a_group_folder_inside_private_without_case_is_refused_by_its_own_rule(write_env, folder: str):
+    """Beside tests/bad_inputs/prefix-inside-private-case.yaml; not the rule across environments."""
+    text = BASE + f"groups: [{{name: a, access: read, precedence: 1, prefixes: ['{folder}']}}]\n"
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(write_env(text))
+    assert [problem.reason for problem in caught.value.problems] == [
+        f"{folder!r} is inside private/, which holds every user's own folder"
+    ]
+    assert load_valid_environments(write_env(text + "private_folders: false\n"))
+
+
+@pytest.mark.parametrize("folder", ["Privates/a/", "my-private/", "a/private/"])
+def test_a_group_folder_beside_private_is_accepted(write_env, folder: str):
+    text = BASE + f"groups: [{{name: a, access: read, precedence: 1, prefixes: ['{folder}']}}]\n"
+    assert load_valid_environments(write_env(text))
