@@ -83,10 +83,32 @@ def test_the_committed_schemas_are_current():
 
 
 def test_the_schema_command_prints_them(capsys):
+    """Byte for byte what is committed (what editors read), and the schema says what it must."""
     assert main(["schema"]) == 0
-    assert capsys.readouterr().out == schema_text()
+    printed = capsys.readouterr().out
+    assert printed == (SCHEMAS / "environment.schema.json").read_text()
+    schema = json.loads(printed)
+    assert (schema["$schema"], schema["title"]) == (
+        "https://json-schema.org/draft/2020-12/schema",
+        "groupfolders environment",
+    )
+    assert list(schema["properties"]) == [
+        *("extends", "app", "region", "backend", "tags", "user_pool", "identity_pool", "bucket"),
+        *("private_folders", "limits", "groups", "shared_folders"),
+    ]  # not `name`: the file name is the environment's
+    assert schema["additionalProperties"] is False
+    assert (schema["if"], schema["else"]) == (
+        {"required": ["extends"]},
+        {"required": ["app", "region", "user_pool", "bucket", "groups"]},
+    )
+    assert schema["$defs"]["Group"]["required"] == ["name", "access", "precedence"]
     assert main(["schema", "--base"]) == 0
-    assert capsys.readouterr().out == schema_text(base=True)
+    printed = capsys.readouterr().out
+    assert printed == (SCHEMAS / "environment-base.schema.json").read_text()
+    base = json.loads(printed)
+    assert base["title"] == "groupfolders base file (_*.yaml)"
+    assert {"if", "else", "required"} & set(base) == set()  # a base requires nothing
+    assert base["properties"] == schema["properties"]
 
 
 def test_the_corpus_is_large_enough():
