@@ -12,7 +12,8 @@ from modules.config.acceptances import ACCEPTED, load_acceptances
 from modules.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES
 from modules.errors import ConfigError
 from modules.validation import load_valid_environments
-from tests.conftest import BAD_INPUTS, BASE
+from tests.conftest import BAD_INPUTS, BASE, PROJECT
+from tests.message_templates import templates
 
 CASES = sorted(p for p in BAD_INPUTS.glob("*.yaml") if not p.name.startswith("_"))
 
@@ -293,3 +294,39 @@ def test_check_refuses_bad_accepted_findings_before_synthesis(tmp_path: Path, ca
         "must be a list of environment names, e.g. [dev]",
     ]
     assert not outdir.exists()
+
+
+# --- the corpus holds every message (tests/message_templates.py reads them from the source)
+
+# The rules of one environment and of its model. (across_environments.py composes its messages
+# from parts: tests/bad_inputs/across/ has a directory per kind of clash.)
+MESSAGE_SOURCES = ("validation.py", "config/model.py")
+# Messages that no file of the corpus can give, each with the test that pins it instead.
+ELSEWHERE = {
+    # needs a template directory of its own (two levels that differ only in case)
+    "access levels {} and {} differ only in case; with role_mapping tags each names principal tags, "
+    "which IAM compares without case: rename one template": "tests/test_tags.py",
+}
+
+
+def corpus_lines() -> list[str]:
+    return [line for case in sorted(BAD_INPUTS.rglob("*.yaml")) for line in expected(case)]
+
+
+def test_every_message_of_validation_has_a_case_in_the_corpus():
+    """A new check comes with a bad input that trips it, its exact message in the header."""
+    lines = corpus_lines()
+    for source in MESSAGE_SOURCES:
+        found = templates(PROJECT / "modules" / source)
+        assert len(found) >= 20, f"too few messages read from {source}: the reader is broken"
+        missing = [
+            f"{t.where}: {t.text}"
+            for t in found
+            if t.text not in ELSEWHERE and not any(t.given_in(line) for line in lines)
+        ]
+        assert missing == [], "add a case to tests/bad_inputs/ for each of these"
+
+
+def test_each_message_kept_out_of_the_corpus_is_still_a_message():
+    texts = {t.text for source in MESSAGE_SOURCES for t in templates(PROJECT / "modules" / source)}
+    assert set(ELSEWHERE) <= texts

@@ -11,12 +11,17 @@ def test_short_names_are_kept():
 
 
 def test_long_names_are_cut_with_a_stable_hash():
+    """The hash is pinned: a different one would rename (replace) every role with a long name.
+    Each is `printf %s NAME | sha256sum | cut -c1-8`."""
     name = "groupfolders-demo-production-" + "a-very-long-group-name-" * 3
-    cut = naming.bounded_name(name, 64)
-    assert len(cut) == 64
-    assert cut == naming.bounded_name(name, 64)
-    assert cut.startswith(name[:55] + "-")
-    assert cut != naming.bounded_name(name + "x", 64)
+    assert naming.bounded_name(name, 64) == "groupfolders-demo-production-a-very-long-group-name-a-v-beffc4ba"
+    assert (
+        naming.bounded_name(name + "x", 64)
+        == "groupfolders-demo-production-a-very-long-group-name-a-v-f9848b93"
+    )
+    assert naming.bounded_name("x" * 65, 64) == "x" * 55 + "-9537c5fd"
+    assert naming.bounded_name("groupfolders-prod-finance-reports", 20) == "groupfolder-85694563"
+    assert naming.bounded_name("Groupfolders-Prod-Finance-Reports", 20) == "Groupfolder-1c834db1"  # case kept
 
 
 def test_terraform_id_maps_dots_to_underscores():

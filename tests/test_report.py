@@ -191,10 +191,13 @@ def test_settings_that_change_access_are_in_the_diff(tmp_path: Path):
             "json",
         ).stdout
     )
-    details = [change["detail"] for change in found]
-    assert details == [
-        "folder guard: `off` (was: `on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
-        "arn:aws:iam::123456789012:role/aws-backup-service`)"
+    # Whether each change is widened or narrowed: tests/test_setting_directions.py, every case.
+    assert [(change["kind"], change["detail"]) for change in found] == [
+        (
+            "widened",
+            "folder guard: `off` (was: `on, exempt: arn:aws:iam::123456789012:role/groupfolders-deployer, "
+            "arn:aws:iam::123456789012:role/aws-backup-service`)",
+        )
     ]
 
 

@@ -83,14 +83,100 @@ def test_the_committed_schemas_are_current():
 
 
 def test_the_schema_command_prints_them(capsys):
+    """Byte for byte what is committed (what editors read), and the schema says what it must."""
     assert main(["schema"]) == 0
-    assert capsys.readouterr().out == schema_text()
+    printed = capsys.readouterr().out
+    assert printed == (SCHEMAS / "environment.schema.json").read_text()
+    schema = json.loads(printed)
+    assert (schema["$schema"], schema["title"]) == (
+        "https://json-schema.org/draft/2020-12/schema",
+        "groupfolders environment",
+    )
+    assert list(schema["properties"]) == [
+        *("extends", "app", "region", "backend", "tags", "user_pool", "identity_pool", "bucket"),
+        *("private_folders", "limits", "groups", "shared_folders"),
+    ]  # not `name`: the file name is the environment's
+    assert schema["additionalProperties"] is False
+    assert (schema["if"], schema["else"]) == (
+        {"required": ["extends"]},
+        {"required": ["app", "region", "user_pool", "bucket", "groups"]},
+    )
+    assert schema["$defs"]["Group"]["required"] == ["name", "access", "precedence"]
     assert main(["schema", "--base"]) == 0
-    assert capsys.readouterr().out == schema_text(base=True)
+    printed = capsys.readouterr().out
+    assert printed == (SCHEMAS / "environment-base.schema.json").read_text()
+    base = json.loads(printed)
+    assert base["title"] == "groupfolders base file (_*.yaml)"
+    assert {"if", "else", "required"} & set(base) == set()  # a base requires nothing
+    assert base["properties"] == schema["properties"]
 
 
-def test_the_corpus_is_large_enough():
-    assert len(CASES) > 50
+# The keywords by which a schema refuses a value; `if` refuses through its `then`/`else`.
+REFUSING = (
+    "additionalProperties",
+    "anyOf",
+    "enum",
+    "maximum",
+    "minItems",
+    "minProperties",
+    "minimum",
+    "required",
+    "type",
+)
+# Each constraint of these kinds must be broken by a case: choices and ranges are where the
+# model and the schema drift apart.
+EACH_ONE = ("enum", "maximum", "minimum", "minItems")
+
+
+def schema_constraints(schema: dict) -> dict[int, tuple[str, set[str]]]:
+    """id of each subschema → (its JSON pointer, the refusing keywords it holds)."""
+    found: dict[int, tuple[str, set[str]]] = {}
+
+    def walk(value: object, pointer: str) -> None:
+        if isinstance(value, dict):
+            found[id(value)] = (pointer, set(value) & set(REFUSING))
+            for key, inner in value.items():
+                walk(inner, f"{pointer}/{key}")
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(inner, f"{pointer}/{index}")
+
+    walk(schema, "")
+    return found
+
+
+def broken_constraints(schema: dict, document: dict) -> set[tuple[str, str]]:
+    """(pointer of the subschema, keyword) of every error, and of every error inside an anyOf."""
+    where = schema_constraints(schema)
+    found: set[tuple[str, str]] = set()
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    while errors:
+        error = errors.pop()
+        found.add((where[id(error.schema)][0], str(error.validator)))
+        errors.extend(error.context or [])
+    return found
+
+
+def test_the_corpus_breaks_every_kind_of_constraint_and_every_choice_and_range():
+    """What `test_the_schema_judges_like_validate` compares is only as good as the cases: some
+    case breaks each kind of constraint the schema states, and each of its choices and ranges."""
+    broken = set().union(
+        *(
+            broken_constraints(ENVIRONMENT_SCHEMA, dict(load_source(c, extends_outside=True).document))
+            for c in CASES
+        )
+    )
+    stated = {
+        (pointer, keyword)
+        for pointer, keywords in schema_constraints(ENVIRONMENT_SCHEMA).values()
+        for keyword in keywords
+    }
+    kinds = {keyword for _, keyword in stated}
+    assert kinds == set(REFUSING), "the schema uses a new keyword: add it to REFUSING and a case"
+    assert {keyword for _, keyword in broken} >= kinds
+    each = {(pointer, keyword) for pointer, keyword in stated if keyword in EACH_ONE}
+    assert each - broken == set(), "add a case to tests/bad_inputs/ that breaks each of these"
+    assert len(each) == 14  # not vacuous: 4 choices, 4 lower and 4 upper bounds, 2 non-empty lists
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -31,10 +31,11 @@ from modules import naming
 from modules.access_model import PRIVATE_FOLDER, environment_access
 from modules.config.model import Environment
 from modules.errors import ConfigError
-from modules.policies.principal_tags import TAG_VALUE
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT, load_stack
 from tests.iam_evaluator import evaluate, lint, role_arn
+from tests.lambda_template import load_handler_template
+from tests.session_tags import is_session_tag_value
 from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
 
 ENVIRONMENT = "union"
@@ -214,9 +215,11 @@ def test_a_missing_or_empty_tag_reaches_nothing(folders_role):
 
 
 def test_claims_are_tag_values_without_wildcards(environment, handler_module):
+    """The oracle is STS's documented rule (tests/session_tags.py), length included; the
+    boundaries (256 and 257 characters, each character class) are tests/test_tag_limits.py's."""
     for groups in group_sets(environment):
         for value in claims_of(handler_module.handler, list(groups)).values():
-            assert TAG_VALUE.fullmatch(value) and value.endswith("/") and not set(value) & set("*?$")
+            assert is_session_tag_value(value) and value.endswith("/") and not set(value) & set("*?$")
 
 
 def test_the_folders_role_policy_lints_clean(folders_role):
@@ -250,11 +253,7 @@ GRANTS = {
 @pytest.fixture
 def handler() -> ModuleType:
     """The template itself (it reads grants.json only when first invoked)."""
-    spec = importlib.util.spec_from_file_location("pre_token_generation_template", HANDLER_SOURCE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_handler_template()
 
 
 def test_union_of_groups_each_folder_once(handler):

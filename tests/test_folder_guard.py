@@ -1,0 +1,84 @@
+"""The folder guard, judged by an IAM evaluator: each folder is closed to every principal but
+its owners and the exempt ones, whatever their identity policies say.
+
+The role of users in no group holds only its private folder: the guard must keep it out of
+every group's and shared folder even if its policy leaked (it is one of "our roles" only
+for listing and for private/). The documents are the ones the stack emits, with the
+placeholder references that validation and the report use.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from modules.config.model import Environment
+from modules.policies.environment_documents import environment_documents
+from modules.policies.references import References, placeholder_references
+from modules.validation import load_valid_environments
+from tests.conftest import BASE
+from tests.iam_evaluator import evaluate
+
+EXEMPT = "arn:aws:iam::123456789012:role/deployer"
+IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"
+# A policy that leaked: everything in S3.
+LEAKED = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+GROUP_FOLDERS = ("a/", "team/b/", "shared/")
+
+
+def guarded(
+    write_env, role_mapping: str, users_without_group: str, *, guard: bool = True
+) -> tuple[Environment, References]:
+    bucket = f"{{name: demo-bucket, folder_guard: true, exempt_principals: [{EXEMPT}]}}"
+    text = (BASE.replace("{name: demo-bucket}", bucket) if guard else BASE) + (
+        f"identity_pool: {{role_mapping: {role_mapping}, users_without_group: {users_without_group}}}\n"
+        "groups: [{name: a, access: read, precedence: 1}, "
+        "{name: b, access: readwrite, precedence: 2, prefixes: [team/b/]}]\n"
+        "shared_folders: [{prefix: shared/, access: {a: read, b: read}}]\n"
+    )
+    (environment,) = load_valid_environments(write_env(text))
+    return environment, placeholder_references(environment)
+
+
+def allowed(environment: Environment, references: References, principal: str, action: str, key: str) -> bool:
+    bucket_policy = environment_documents(environment, references).bucket_policy
+    assert bucket_policy is not None
+    arn = f"{references.bucket_arn}/{key}"
+    context = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+    return evaluate(LEAKED, action, arn, context, bucket_policy, principal_arn=principal)
+
+
+@pytest.mark.parametrize(
+    ("role_mapping", "users_without_group"),
+    [("token", "deny"), ("token", "private_only"), ("rules", "private_only"), ("tags", "private_only")],
+)
+def test_the_no_group_role_is_kept_out_of_every_group_folder(
+    write_env, role_mapping: str, users_without_group: str
+):
+    environment, references = guarded(write_env, role_mapping, users_without_group)
+    no_group = references.no_group_role_arn
+    for folder in GROUP_FOLDERS:
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert not allowed(environment, references, no_group, action, f"{folder}x.txt"), (folder, action)
+            assert allowed(environment, references, EXEMPT, action, f"{folder}x.txt"), (folder, action)
+    # Its own private folder stays open to it: the guard is not what keeps it there.
+    assert allowed(environment, references, no_group, "s3:GetObject", f"private/{IDENTITY}/x.txt")
+
+
+def test_each_group_folder_is_open_to_its_owners_only(write_env):
+    environment, references = guarded(write_env, "token", "private_only")
+    a, b = references.role_arns["a"], references.role_arns["b"]
+    owners = {"a/": {a}, "team/b/": {b}, "shared/": {a, b}}
+    principals = {a, b, references.no_group_role_arn, "arn:aws:iam::123456789012:role/admin"}
+    for folder, open_to in owners.items():
+        for principal in principals:
+            verdict = allowed(environment, references, principal, "s3:GetObject", f"{folder}x.txt")
+            assert verdict is (principal in open_to), (folder, principal)
+
+
+def test_without_the_guard_a_leaked_policy_reaches_every_folder(write_env):
+    """What the guard adds: the same leak, no guard, and the no-group role reads a group's folder."""
+    environment, references = guarded(write_env, "token", "private_only", guard=False)
+    for folder in GROUP_FOLDERS:
+        assert allowed(
+            environment, references, references.no_group_role_arn, "s3:GetObject", f"{folder}x.txt"
+        )
