@@ -59,7 +59,7 @@ def shown(exempt: tuple[str, ...] | None) -> str:
     ids=["off", "off-two", "on", "exempt-more", "exempt-fewer", "exempt-another"],
 )
 def test_each_change_of_the_folder_guard_has_its_direction(tmp_path: Path, before, after, kind):
-    detail = f"folder guard: {shown(after)} (was: {shown(before)})"
+    detail = f"folder guard: `{shown(after)}` (was: `{shown(before)}`)"
     assert guard_changes(tmp_path, before, after) == [(kind, detail)]
 
 
@@ -78,7 +78,7 @@ def test_turning_the_guard_off_fails_a_gate_on_widenings(tmp_path: Path):
         3,
         "error: the diff holds widened changes (--fail-on)",
     )
-    assert f"- **widened**: folder guard: off (was: on, exempt: {DEPLOYER})\n" in off.stdout
+    assert f"- **widened**: folder guard: `off` (was: `on, exempt: {DEPLOYER}`)\n" in off.stdout
     on = report(head, base)
     assert on.returncode == 0, on.stderr
-    assert f"- **narrowed**: folder guard: on, exempt: {DEPLOYER} (was: off)\n" in on.stdout
+    assert f"- **narrowed**: folder guard: `on, exempt: {DEPLOYER}` (was: `off`)\n" in on.stdout
