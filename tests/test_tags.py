@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from modules import naming
+from modules import limits, naming
 from modules.access_model import PRIVATE_FOLDER, environment_access
 from modules.config.model import Environment
 from modules.errors import ConfigError
@@ -284,6 +284,7 @@ def test_claims_are_every_slot_each_a_folder_or_unused(environment, handler_modu
     for groups in group_sets(environment):
         claims = claims_of(handler_module.handler, list(groups))
         assert list(claims) == list(folders_role.slots), groups
+        assert len(claims) <= limits.TAG_MAPPINGS  # every claim a principal tag, as many as mapped
         for value in claims.values():
             assert isinstance(value, str) and TAG_VALUE.fullmatch(value) and 0 < len(value) <= 256
             assert value == UNUSED_SLOT or (value.endswith("/") and not set(value) & set("*?$"))
