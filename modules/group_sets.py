@@ -41,6 +41,10 @@ class SetGain:
 
 def unblocked(base: EnvironmentAccess, head: EnvironmentAccess) -> tuple[SetGain, ...]:
     """Every folder some unblocked set gains, under the smallest such set (then by names)."""
+    groups = [str(role.group) for role in base.roles]
+    levels = {level for role in base.roles for level, _ in role.level_folders}
+    if not any(_could_unblock(base, head, groups, level) for level in levels):
+        return ()
     found = _search(base, head)
     if found is None:
         return _over_approximation(base, head)
@@ -90,18 +94,13 @@ def _gains(grants: Sequence[FolderGrant]) -> set[Gain]:
 
 def _over_approximation(base: EnvironmentAccess, head: EnvironmentAccess) -> tuple[SetGain, ...]:
     """A group can be in an unblocked set S only with groups it fits with in head (S fits, so
-    every pair of S does); those together overflow some level L in base (S does); and unless
-    head has more slots, one of them holds in head not all its base folders of L (else S's
-    folders of L in head would include its base ones and overflow too)."""
+    every pair of S does), and only if those together could unblock a level (`_could_unblock`)."""
     groups = [str(role.group) for role in base.roles]
-    more_slots = (head.folders_per_level or 0) > (base.folders_per_level or 0)
     candidates = []
     for group in groups:
         fitting = [other for other in groups if head_view(head, (group, other)) is not None]
         levels = [level for level, _ in received(base, fitting).overflow] if fitting else []
-        if any(
-            more_slots or any(_shrinks(base, head, other, level) for other in fitting) for level in levels
-        ):
+        if any(_could_unblock(base, head, fitting, level) for level in levels):
             candidates.append(group)
     if not candidates:
         return ()
@@ -112,12 +111,26 @@ def _over_approximation(base: EnvironmentAccess, head: EnvironmentAccess) -> tup
     return (SetGain(tuple(candidates), tuple(sorted(gained)), False, _fewest(base, candidates)),)
 
 
-def _shrinks(base: EnvironmentAccess, head: EnvironmentAccess, group: str, level: str) -> bool:
-    """Does `group` hold in head not all of its base folders of `level`?"""
-    before = dict(base.role(group).level_folders).get(level, ())
-    in_head = any(role.group == group for role in head.roles)
-    after = dict(head.role(group).level_folders).get(level, ()) if in_head else ()
-    return not set(before) <= set(after)
+def _could_unblock(
+    base: EnvironmentAccess, head: EnvironmentAccess, groups: Sequence[str], level: str
+) -> bool:
+    """Could a set of `groups` overflow `level` in base (more than Kb folders) and fit it in
+    head (at most Kh)? Only if its base folders of the level exceed its head ones by Kb + 1 - Kh.
+    A folder of the set in base but not in head is one that some member lost (holds in base,
+    not in head); a folder in head that no base group held there, held by one member alone,
+    is in head but not in base. So the excess is at most the sum over members of what each
+    lost less what it alone newly holds, each counted from 0."""
+    need = (base.folders_per_level or 0) + 1 - (head.folders_per_level or 0)
+    before = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in base.roles}
+    after = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in head.roles}
+    held_before = set().union(*before.values())
+    excess = 0
+    for group in groups:
+        lost = before[group] - after.get(group, set())
+        others = set().union(*(folders for other, folders in after.items() if other != group))
+        alone = after.get(group, set()) - held_before - others
+        excess += max(0, len(lost) - len(alone))
+    return excess >= need
 
 
 def _private(base: EnvironmentAccess) -> set[Gain]:

@@ -94,7 +94,12 @@ def lambda_holds(environment: Environment, access: EnvironmentAccess, groups: tu
 
 def true_gains(base: Environment, head: Environment) -> set[Gain]:
     """Over every set of groups (of base or head): what its members hold in head but not in base."""
-    before, after = environment_access(base), environment_access(head)
+    return lambda_gains(base, head, environment_access(base), environment_access(head))
+
+
+def lambda_gains(
+    base: Environment, head: Environment, before: EnvironmentAccess, after: EnvironmentAccess
+) -> set[Gain]:
     in_base, in_head = {g.name for g in base.groups}, {g.name for g in head.groups}
     names = sorted(in_base | in_head)
     found: set[Gain] = set()
@@ -106,8 +111,8 @@ def true_gains(base: Environment, head: Environment) -> set[Gain]:
     return found
 
 
-def reported_gains(base: Environment, head: Environment) -> set[Gain]:
-    found = changes([environment_access(base)], [environment_access(head)])
+def reported_gains(before: EnvironmentAccess, after: EnvironmentAccess) -> set[Gain]:
+    found = changes([before], [after])
     return {
         (change.prefix, capability)
         for change in found
@@ -154,7 +159,8 @@ def test_the_diff_reports_exactly_what_some_set_of_groups_gains(base_side, head_
     if pair is None:
         return
     base, head = pair
-    truth, reported = true_gains(base, head), reported_gains(base, head)
+    before, after = environment_access(base), environment_access(head)
+    truth, reported = lambda_gains(base, head, before, after), reported_gains(before, after)
     assert truth <= reported, f"missed: {sorted(truth - reported)}"
     assert without_private(reported) == without_private(truth)
 
@@ -166,9 +172,10 @@ def test_past_the_search_budget_the_diff_over_approximates_and_misses_nothing(ba
     if pair is None:
         return
     base, head = pair
+    before, after = environment_access(base), environment_access(head)
     with mock.patch.object(group_sets, "SEARCH_BUDGET", 1):
-        reported = reported_gains(base, head)
-    truth = true_gains(base, head)
+        reported = reported_gains(before, after)
+    truth = lambda_gains(base, head, before, after)
     assert truth <= reported, f"missed: {sorted(truth - reported)}"
 
 
@@ -228,3 +235,33 @@ def test_no_set_gains_when_nothing_changes(budget: int):
     environment = three_groups("read")
     with mock.patch.object(group_sets, "SEARCH_BUDGET", budget):
         assert changes([environment_access(environment)], [environment_access(environment)]) == []
+
+
+def many_groups(first: str = "read", folder: str = "g000/") -> Environment:
+    """60 groups of one read folder (g00's at level `first`, named `folder`), 3 slots: too many
+    sets fit to walk them all."""
+    groups = {f"g{index:02}": ("read", 1) for index in range(1, 60)}
+    text = environment_text({"g00": (first, 1), **groups}, {}, 3)
+    environment = load(text.replace("prefixes: [g000/]", f"prefixes: [{folder}]"))
+    assert environment is not None
+    return environment
+
+
+def test_a_set_unblocked_among_many_groups_is_reported_as_may_gain():
+    base, head = many_groups(), many_groups(first="list")
+    found = changes([environment_access(base)], [environment_access(head)])
+    widened = [change for change in found if change.kind == "widened"]
+    assert {change.prefix for change in widened} == {f"g{index:02}0/" for index in range(60)}
+    for change in widened:
+        assert change.detail.startswith("members of 4 or more of `g00`, `g01`, "), change.detail
+        assert change.detail.endswith("too many sets of these groups to check each")
+
+
+def test_a_renamed_folder_among_many_groups_unblocks_no_set():
+    """g00's folder renamed: every set holds as many read folders as before, none is unblocked."""
+    base, head = many_groups(), many_groups(folder="renamed/")
+    found = changes([environment_access(base)], [environment_access(head)])
+    assert [(change.subject, change.kind, change.prefix) for change in found] == [
+        ("g00", "removed", "g000/"),
+        ("g00", "added", "renamed/"),
+    ]
