@@ -41,17 +41,41 @@ class SetGain:
 
 def unblocked(base: EnvironmentAccess, head: EnvironmentAccess) -> tuple[SetGain, ...]:
     """Every folder some unblocked set gains, under the smallest such set (then by names)."""
-    groups = [str(role.group) for role in base.roles]
-    levels = {level for role in base.roles for level, _ in role.level_folders}
-    if not any(_could_unblock(base, head, groups, level) for level in levels):
+    excess = {level: _excess(base, head, level) for role in base.roles for level, _ in role.level_folders}
+    need = (base.folders_per_level or 0) + 1 - (head.folders_per_level or 0)
+    if not any(sum(by_group.values()) >= need for by_group in excess.values()):
         return ()
     found = _search(base, head)
     if found is None:
-        return _over_approximation(base, head)
+        return _over_approximation(base, head, excess, need)
     by_set: dict[tuple[str, ...], list[Gain]] = {}
     for gain, groups in sorted(found.items()):
         by_set.setdefault(groups, []).append(gain)
     return tuple(SetGain(groups, tuple(gains)) for groups, gains in sorted(by_set.items()))
+
+
+def _excess(base: EnvironmentAccess, head: EnvironmentAccess, level: str) -> dict[str, int]:
+    """How many more folders of `level` each base group can add to a set in base than in head.
+
+    A set that overflows a level in base (more than Kb folders) and fits it in head (at most
+    Kh) holds Kb + 1 - Kh more of its folders in base than in head. A folder of the set in
+    base but not in head is one that some member lost (holds in base, not in head); a folder
+    in head that no base group held at that level, held by one member alone, is in head but
+    not in base. So that difference is at most the sum over members of what each lost less
+    what it alone newly holds, each counted from 0: a set below `need` cannot be unblocked."""
+    before = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in base.roles}
+    after = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in head.roles}
+    held_before = set().union(*before.values())
+    holders: dict[str, int] = {}
+    for folders in after.values():
+        for folder in folders:
+            holders[folder] = holders.get(folder, 0) + 1
+    excess = {}
+    for group, folders in before.items():
+        now = after.get(group, set())
+        alone = {folder for folder in now - held_before if holders[folder] == 1}
+        excess[group] = max(0, len(folders - now) - len(alone))
+    return excess
 
 
 def _search(base: EnvironmentAccess, head: EnvironmentAccess) -> dict[Gain, tuple[str, ...]] | None:
@@ -92,15 +116,18 @@ def _gains(grants: Sequence[FolderGrant]) -> set[Gain]:
     return {(grant.prefix, capability) for grant in grants for capability in grant.capabilities}
 
 
-def _over_approximation(base: EnvironmentAccess, head: EnvironmentAccess) -> tuple[SetGain, ...]:
+def _over_approximation(
+    base: EnvironmentAccess, head: EnvironmentAccess, excess: dict[str, dict[str, int]], need: int
+) -> tuple[SetGain, ...]:
     """A group can be in an unblocked set S only with groups it fits with in head (S fits, so
-    every pair of S does), and only if those together could unblock a level (`_could_unblock`)."""
+    every pair of S does), and only if those together overflow a level in base and could
+    unblock it (`_excess`)."""
     groups = [str(role.group) for role in base.roles]
     candidates = []
     for group in groups:
         fitting = [other for other in groups if head_view(head, (group, other)) is not None]
         levels = [level for level, _ in received(base, fitting).overflow] if fitting else []
-        if any(_could_unblock(base, head, fitting, level) for level in levels):
+        if any(sum(excess[level][other] for other in fitting) >= need for level in levels):
             candidates.append(group)
     if not candidates:
         return ()
@@ -109,28 +136,6 @@ def _over_approximation(base: EnvironmentAccess, head: EnvironmentAccess) -> tup
     for group in candidates:
         gained |= (head_view(head, (group,)) or set()) - private
     return (SetGain(tuple(candidates), tuple(sorted(gained)), False, _fewest(base, candidates)),)
-
-
-def _could_unblock(
-    base: EnvironmentAccess, head: EnvironmentAccess, groups: Sequence[str], level: str
-) -> bool:
-    """Could a set of `groups` overflow `level` in base (more than Kb folders) and fit it in
-    head (at most Kh)? Only if its base folders of the level exceed its head ones by Kb + 1 - Kh.
-    A folder of the set in base but not in head is one that some member lost (holds in base,
-    not in head); a folder in head that no base group held there, held by one member alone,
-    is in head but not in base. So the excess is at most the sum over members of what each
-    lost less what it alone newly holds, each counted from 0."""
-    need = (base.folders_per_level or 0) + 1 - (head.folders_per_level or 0)
-    before = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in base.roles}
-    after = {str(role.group): set(dict(role.level_folders).get(level, ())) for role in head.roles}
-    held_before = set().union(*before.values())
-    excess = 0
-    for group in groups:
-        lost = before[group] - after.get(group, set())
-        others = set().union(*(folders for other, folders in after.items() if other != group))
-        alone = after.get(group, set()) - held_before - others
-        excess += max(0, len(lost) - len(alone))
-    return excess >= need
 
 
 def _private(base: EnvironmentAccess) -> set[Gain]:

@@ -265,3 +265,15 @@ def test_a_renamed_folder_among_many_groups_unblocks_no_set():
         ("g00", "removed", "g000/"),
         ("g00", "added", "renamed/"),
     ]
+
+
+def test_a_new_folder_of_two_groups_does_not_hide_what_they_lost():
+    """a and b each give up a read folder and share s/ instead: together they hold three read
+    folders, no longer four, and fit. s/ is new to both, so it offsets the loss only once."""
+    base = load(environment_text({"a": ("read", 2), "b": ("read", 2)}, {}, 3))
+    head = load(environment_text({"a": ("read", 1), "b": ("read", 1)}, {"a": "read", "b": "read"}, 3))
+    assert base is not None and head is not None
+    found = changes([environment_access(base)], [environment_access(head)])
+    together = [(c.prefix, c.capabilities) for c in found if c.subject == "a, b" and c.kind == "widened"]
+    assert together == [("a0/", ("list", "read")), ("b0/", ("list", "read")), ("s/", ("list", "read"))]
+    assert true_gains(base, head) >= {("a0/", "read"), ("b0/", "read")}
