@@ -8,6 +8,8 @@ some set gains from base to head must be what the diff reports as widened or add
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from itertools import combinations
 from pathlib import Path
@@ -24,6 +26,7 @@ from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.policies.principal_tags import UNUSED_SLOT, lambda_data
 from modules.validation import load_valid_environments
+from tests.conftest import PROJECT
 from tests.lambda_handler import template_handler
 
 NAMES = ("a", "b", "c", "d")
@@ -216,6 +219,27 @@ def test_a_member_of_three_groups_unblocked_is_a_widening():
     assert [(c.subject, c.kind, c.prefix, c.capabilities) for c in back] == [
         ("c", "widened", "c0/", ("read",))
     ]
+
+
+def test_report_fails_on_the_widening_of_three_groups(tmp_path: Path):
+    """The issue's reproduction through the command line: `--fail-on widened` exits 3."""
+    for name, third in (("base", "read"), ("head", "list")):
+        (tmp_path / name).mkdir()
+        text = environment_text({"a": ("read", 1), "b": ("read", 1), "c": (third, 1)}, {}, 2)
+        (tmp_path / name / "e.yaml").write_text(text)
+    arguments = ["--environments", str(tmp_path / "head"), "--base-environments", str(tmp_path / "base")]
+    result = subprocess.run(
+        [sys.executable, "main.py", "report", *arguments, "--fail-on", "widened"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    assert (
+        "- **widened**: a member of `a`, `b` and `c` now gets the union of their folders (was: only the "
+        "private folder (read folders exceed folders_per_level 2)): gains list on `c0/`\n"
+    ) in result.stdout
 
 
 def test_past_the_budget_the_words_say_may():
