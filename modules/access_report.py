@@ -15,6 +15,7 @@ import jinja2
 
 from modules.access_model import EnvironmentAccess, RoleAccess, SharedFolderAccess, received
 from modules.config.model import ANY_ORIGIN
+from modules.group_sets import SetGain, unblocked
 from modules.markdown import code
 from modules.policies.actions import CAPABILITY_NAMES
 
@@ -314,8 +315,12 @@ def _several_groups_changes(name: str, base: EnvironmentAccess, head: Environmen
     """For a member of two groups, what the role they now receive grants beyond the old one.
 
     A member of any set of groups gets the role of its first group; if that changes, it
-    changes for the two groups involved too, so pairs cover every set.
+    changes for the two groups involved too, so pairs cover every set. Not so in tags mode,
+    where a set may overflow although its pairs do not: there every set counts (group_sets).
     """
+    if base.role_mapping == head.role_mapping == "tags":
+        gains = unblocked(base, head)
+        return [change for found in gains for change in _set_gain_changes(name, base, head, found)]
     common = sorted({r.group for r in base.roles} & {r.group for r in head.roles}, key=str)
     found = []
     for index, first in enumerate(common):
@@ -333,6 +338,39 @@ def _several_groups_changes(name: str, base: EnvironmentAccess, head: Environmen
     return found
 
 
+def _set_gain_changes(
+    name: str, base: EnvironmentAccess, head: EnvironmentAccess, found: SetGain
+) -> list[Change]:
+    """tags: what members of a set of groups gain because its folders no longer overflow."""
+    groups = _listed(found.groups)
+    if found.exact:
+        removed = [group for group in found.groups if group not in {str(r.group) for r in head.roles}]
+        gone = f" ({_listed(removed)} removed)" if removed else ""
+        was = _only_private(base.folders_per_level, received(base, found.groups).overflow)
+        detail = f"a member of {groups}{gone} now gets the union of their folders (was: {was})"
+    else:
+        detail = (
+            f"members of {found.at_least} or more of {groups} may gain the union of their folders "
+            f"(was: only the private folder, their folders of one level exceeding folders_per_level "
+            f"{base.folders_per_level}); too many sets of these groups to check each"
+        )
+    return [
+        Change(name, ", ".join(found.groups), "widened", prefix, _ordered(set(caps)), detail)
+        for prefix, caps in _by_prefix(set(found.gained))
+    ]
+
+
+def _listed(names: Sequence[str]) -> str:
+    """`a` and `b`; `a`, `b` and `c`."""
+    quoted = [code(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _only_private(folders_per_level: int | None, overflow: Sequence[tuple[str, int]]) -> str:
+    over = _codes([level for level, _ in overflow])
+    return f"only the private folder ({over} folders exceed folders_per_level {folders_per_level})"
+
+
 PairView = tuple[object, str, set[tuple[str, str]]]  # what decides a change, its words, (folder, capability)
 
 
@@ -344,11 +382,7 @@ def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
         return _label(found.role), _label(found.role), _grant_set(found.role)
     folders = {(grant.prefix, c) for grant in found.folders for c in grant.capabilities}
     if found.overflow:
-        over = _codes([level for level, _ in found.overflow])
-        label = (
-            f"only the private folder ({over} folders exceed folders_per_level {access.folders_per_level})"
-        )
-        return frozenset(folders), label, folders
+        return frozenset(folders), _only_private(access.folders_per_level, found.overflow), folders
     return frozenset(folders), "the union of their folders", folders
 
 

@@ -37,8 +37,8 @@ class GroupFoldersStack(TerraformStack):
         self._addresses: dict[str, Node | TerraformElement] = {}
         super().__init__(scope, environment.name)
         documents = environment_documents(environment, stack_references(environment), templates)
-        tags = {"app": environment.app, "environment": environment.name, **environment.tags}
-        AwsProvider(self, "aws", region=environment.region, default_tags=[AwsProviderDefaultTags(tags=tags)])
+        default_tags = [AwsProviderDefaultTags(tags=environment.default_tags)]
+        AwsProvider(self, "aws", region=environment.region, default_tags=default_tags)
         _backend(self, environment)
         pool_name = naming.identity_pool_name(environment)
         FilesBucket(

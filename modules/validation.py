@@ -386,6 +386,24 @@ def level_tag_keys(environment: Environment, source: Source) -> Iterator[Problem
             yield source.problem(("identity_pool", "role_mapping"), reason)
 
 
+def slot_named_tags(environment: Environment, source: Source) -> Iterator[Problem]:
+    """tags: IAM reads `aws:PrincipalTag/K` from the role's tags when the session has no tag K,
+    and the provider's default tags land on the folders role. A default tag named like a slot
+    (without case: IAM compares tag keys so) would hand its value to every user as a folder.
+    `app` and `environment` hold no `.`, so no slot (`<level>.<n>`) can be one of them."""
+    if environment.identity_pool.role_mapping != "tags":
+        return
+    slots = {key.lower(): key for key in principal_tags.all_tag_keys(environment)}
+    for key in environment.tags:
+        if (slot := slots.get(key.lower())) is not None:
+            reason = (
+                f"tag {key!r} names the principal tag slot {slot!r} (IAM compares tag keys without case); "
+                "with role_mapping tags the default tags land on the folders role, where a slot's tag "
+                "would grant its value as a folder: rename the tag"
+            )
+            yield source.problem(("tags", key), reason)
+
+
 def tag_mappings(environment: Environment, source: Source) -> Iterator[Problem]:
     """tags: the identity pool maps one claim to a principal tag per level and folder slot."""
     if environment.identity_pool.role_mapping != "tags":
@@ -458,5 +476,6 @@ RULES: tuple[Rule, ...] = (
     distinct_precedence,
     folders_fit_tags,
     level_tag_keys,
+    slot_named_tags,
     tag_mappings,
 )

@@ -31,6 +31,7 @@ STAGES: dict[str, int] = {
     "access_model": 4,
     "validation": 4,
     "access_report": 5,
+    "group_sets": 5,
     "explain": 5,
     "client_config": 5,
     "review_base": 5,

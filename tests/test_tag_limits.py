@@ -17,7 +17,7 @@ from modules.errors import ConfigError
 from modules.policies.principal_tags import TAG_VALUE
 from modules.validation import load_valid_environments
 from tests.conftest import PROJECT
-from tests.lambda_template import load_handler_template
+from tests.lambda_handler import template_handler
 from tests.session_tags import ALLOWED, FORBIDDEN, MAX_LENGTH, folder_of_length, is_session_tag_value
 
 TAG_VALUE_TEXT = "a session tag value is at most 256 letters, digits, spaces and _.:/=+-@ (STS Tag)"
@@ -138,7 +138,7 @@ GRANTS = {"slots": {"read": ["read.1"]}, "groups": {}}
 
 def claims(folder: str) -> dict[str, str]:
     grants = {**GRANTS, "groups": {"g": {"read": [folder]}}}
-    return load_handler_template().folder_claims(["g"], grants, "u")
+    return template_handler().folder_claims(["g"], grants, "u")
 
 
 def test_the_lambda_issues_a_256_character_folder_and_never_a_257_character_one():

@@ -6,6 +6,10 @@ event into ID-token claims; the stack's own principal tag mapping turns claims i
 principalmapper (not ours) evaluates the synthesized folders-role policy and bucket policy
 with those tags. Expected: the union of the single-group access model (tests/test_semantics.py
 holds that model to the evaluator for one-group roles).
+
+Principal tags are modelled as IAM forms them: the role's tags (the provider's default tags of
+the synthesized stack, and any added by hand), overridden by the session's tags of the same
+key, keys compared without case.
 """
 
 from __future__ import annotations
@@ -27,19 +31,33 @@ from typing import Any
 
 import pytest
 
-from modules import naming
+from modules import limits, naming
 from modules.access_model import PRIVATE_FOLDER, environment_access
 from modules.config.model import Environment
 from modules.errors import ConfigError
+from modules.policies.principal_tags import (
+    NON_EMPTY_FOLDER,
+    UNUSED_SLOT,
+    all_tag_keys,
+    lambda_data,
+)
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT, load_stack
 from tests.iam_evaluator import evaluate, lint, role_arn
-from tests.lambda_template import load_handler_template
+from tests.lambda_handler import HANDLER_SOURCE, template_handler, v1_event
 from tests.session_tags import is_session_tag_value
 from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
 
 ENVIRONMENT = "union"
-HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "templates" / "lambda" / "pre_token_generation.py"
+# Tags someone put on the folders role by hand, outside Terraform: every level's last slot,
+# in any case, naming another group's folder and every user's private folders.
+HAND_TAGGED = {
+    "read.4": "finance/",
+    "READWRITE.4": "private/",
+    "Readwrite-Nodelete.4": "analysts/",
+    "write.4": "content/",
+    "list.4": "finance/",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,28 +86,6 @@ def handler_module(example_out: Path, stack, tmp_path_factory) -> ModuleType:
     return module
 
 
-def v1_event(groups: list[str]) -> dict[str, Any]:
-    """A Pre Token Generation event, version 1 (TokenGeneration_Authentication), as AWS documents it."""
-    return {
-        "version": "1",
-        "triggerSource": "TokenGeneration_Authentication",
-        "region": "eu-west-1",
-        "userPoolId": "eu-west-1_Example1",
-        "userName": "member",
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "exampleclient"},
-        "request": {
-            "userAttributes": {"sub": "11111111-2222-4333-8444-555555555555", "email": "m@example.com"},
-            "groupConfiguration": {
-                "groupsToOverride": groups,
-                "iamRolesToOverride": [],
-                "preferredRole": None,
-            },
-            "clientMetadata": {},
-        },
-        "response": {"claimsOverrideDetails": None},
-    }
-
-
 def claims_of(handler: Callable[..., dict[str, Any]], groups: list[str]) -> dict[str, str]:
     response = handler(v1_event(groups), None)["response"]["claimsOverrideDetails"]
     return response["claimsToAddOrOverride"]
@@ -102,14 +98,32 @@ def principal_tags(stack: dict[str, Any], claims: dict[str, str]) -> dict[str, s
     return {tag: claims[claim] for tag, claim in mapping["principal_tags"].items() if claim in claims}
 
 
+def role_tags(stack: dict[str, Any], role: str) -> dict[str, str]:
+    """The tags the role carries once applied: the provider's default tags, then its own."""
+    (provider,) = stack["provider"]["aws"]
+    defaults = {
+        key: value for block in provider.get("default_tags", []) for key, value in block["tags"].items()
+    }
+    return {**defaults, **stack["resource"]["aws_iam_role"][role].get("tags", {})}
+
+
+def principal_tags_as_iam(role: dict[str, str], session: dict[str, str]) -> dict[str, str]:
+    """aws:PrincipalTag/K: the session's tag K, or else the role's; keys compared without case."""
+    merged = {key.lower(): (key, value) for key, value in role.items()}
+    merged.update({key.lower(): (key, value) for key, value in session.items()})
+    return dict(merged.values())
+
+
 @dataclass(frozen=True)
 class FoldersRole:
-    """The folders role as IAM sees it: its policy and ARN, and the bucket with its policy."""
+    """The folders role as IAM sees it: its policy, ARN and tags, and the bucket with its policy."""
 
     policy: dict[str, Any]
     arn: str
+    tags: dict[str, str]
     bucket_policy: dict[str, Any]
     bucket: str
+    slots: tuple[str, ...]  # the tag keys the policy names
 
 
 @pytest.fixture(scope="module")
@@ -118,16 +132,22 @@ def folders_role(stack, environment) -> FoldersRole:
     return FoldersRole(
         role_policy(stack, "folders_role"),
         role_arn(name),
+        role_tags(stack, "folders_role"),
         bucket_policy(stack),
         environment.bucket.bucket_name,
+        all_tag_keys(environment),
     )
 
 
-def evaluator_allows(role: FoldersRole, tags: dict[str, str], probe: Probe) -> bool:
+def evaluator_allows(role: FoldersRole, session: dict[str, str], probe: Probe) -> bool:
+    """`session`: the session tags; the role's tags fill in the keys the session lacks."""
+    tags = principal_tags_as_iam(role.tags, session)
+    # The policy spells each key as its slot; IAM finds a tag of the same key in any case.
+    spelling = {slot.lower(): slot for slot in role.slots}
     context = {
         "cognito-identity.amazonaws.com:sub": IDENTITY,
         "aws:SecureTransport": "true",
-        **{f"aws:PrincipalTag/{key}": value for key, value in tags.items()},
+        **{f"aws:PrincipalTag/{spelling.get(key.lower(), key)}": value for key, value in tags.items()},
     }
     bucket = f"arn:aws:s3:::{role.bucket}"
     resource = bucket if probe.is_listing else f"{bucket}/{probe.path}"
@@ -138,7 +158,7 @@ def evaluator_allows(role: FoldersRole, tags: dict[str, str], probe: Probe) -> b
 
 def group_sets(environment: Environment) -> list[tuple[str, ...]]:
     names = [group.name for group in environment.groups_by_name]
-    return [s for size in range(4) for s in combinations(names, size)]
+    return [s for size in range(len(names) + 1) for s in combinations(names, size)]
 
 
 def mismatches(
@@ -158,25 +178,71 @@ def mismatches(
     return found
 
 
+def folders_in(tags: dict[str, str]) -> dict[str, str]:
+    """The slots that hold a folder."""
+    return {key: value for key, value in tags.items() if value != UNUSED_SLOT}
+
+
 # --- the proof
 
 
-def test_every_set_of_up_to_three_groups_reaches_exactly_the_union(
-    stack, environment, handler_module, folders_role
+@pytest.mark.parametrize("hand_tags", [{}, HAND_TAGGED], ids=["role-as-synthesized", "role-hand-tagged"])
+def test_every_set_of_groups_reaches_exactly_the_union(
+    stack, environment, handler_module, folders_role, hand_tags
 ):
+    """Also when the role carries tags named like slots: the session's tags override them all."""
+    role = replace(folders_role, tags={**folders_role.tags, **hand_tags})
     sets = group_sets(environment)
-    assert len(sets) == 1 + 4 + 6 + 4
+    assert len(sets) == 2**4
     found = []
     for groups in sets:
         tags = principal_tags(stack, claims_of(handler_module.handler, list(groups)))
-        found += mismatches(folders_role, environment, tags, groups)
+        found += mismatches(role, environment, tags, groups)
     assert not found, "\n".join(found[:40])
+
+
+def test_a_role_tag_fills_a_slot_that_the_session_leaves_out(stack, handler_module, folders_role):
+    """Why every slot is claimed: a session without read.4 reads the role's read.4."""
+    role = replace(folders_role, tags={**folders_role.tags, **HAND_TAGGED})
+    tags = principal_tags(stack, claims_of(handler_module.handler, ["analysts"]))
+    finance = Probe("s3:GetObject", "finance/reports/q1.pdf")
+    assert not evaluator_allows(role, tags, finance)
+    without_unused = folders_in(tags)
+    assert evaluator_allows(role, without_unused, finance)
+    assert not evaluator_allows(folders_role, without_unused, finance)
+
+
+def test_a_member_whose_folders_overflow_gets_every_slot_unused(stack, handler_module, folders_role):
+    """Failing closed leaves no slot to a role tag either: only the private folder remains."""
+    role = replace(folders_role, tags={**folders_role.tags, **HAND_TAGGED})
+    grants = handler_module.grants()
+    big = {"read": [f"big{index}/" for index in range(5)]}
+    claims = handler_module.folder_claims(["big"], {**grants, "groups": {"big": big}}, "u")
+    assert claims == dict.fromkeys(role.slots, UNUSED_SLOT)
+    tags = principal_tags(stack, claims)
+    assert evaluator_allows(role, tags, Probe("s3:GetObject", f"private/{IDENTITY}/x"))
+    for path in ("finance/reports/q1.pdf", "analysts/x", "content/x", "private/someone-else/x"):
+        for action in ("s3:GetObject", "s3:PutObject"):
+            assert not evaluator_allows(role, tags, Probe(action, path)), (action, path)
+
+
+def test_the_role_carries_no_tag_named_like_a_slot(stack, environment, folders_role):
+    """The stack's own tags on the role (default tags) stay clear of every slot, in any case."""
+    assert set(folders_role.tags) == {"app", "environment", *environment.tags}
+    assert not {key.lower() for key in folders_role.tags} & {slot.lower() for slot in folders_role.slots}
+
+
+def test_principal_tags_are_the_sessions_over_the_roles_without_case():
+    role = {"Read.1": "a/", "app": "x"}
+    assert principal_tags_as_iam(role, {"read.1": "b/"}) == {"read.1": "b/", "app": "x"}
+    assert principal_tags_as_iam(role, {}) == role
 
 
 def test_the_union_is_not_vacuous(stack, handler_module, folders_role):
     """A member of finance and uploads writes in finance/reports/ and in inbox/ (two levels)."""
     tags = principal_tags(stack, claims_of(handler_module.handler, ["finance", "uploads"]))
-    assert tags == {
+    assert set(tags) == set(folders_role.slots)
+    assert folders_in(tags) == {
         "readwrite-nodelete.1": "finance/invoices/",
         "readwrite-nodelete.2": "finance/reports/",
         "readwrite-nodelete.3": "reports/",  # the shared folder, at finance's level there
@@ -192,9 +258,9 @@ def test_a_shared_folder_is_granted_once_at_each_holders_level(stack, handler_mo
     """analysts and editors both read reports/: one tag. editors' own level is readwrite, so
     editors alone read reports/ and write content/; with finance, reports/ is written too."""
     tags = principal_tags(stack, claims_of(handler_module.handler, ["analysts", "editors"]))
-    assert tags == {"read.1": "analysts/", "read.2": "reports/", "readwrite.1": "content/"}
+    assert folders_in(tags) == {"read.1": "analysts/", "read.2": "reports/", "readwrite.1": "content/"}
     editors = principal_tags(stack, claims_of(handler_module.handler, ["editors"]))
-    assert editors == {"read.1": "reports/", "readwrite.1": "content/"}
+    assert folders_in(editors) == {"read.1": "reports/", "readwrite.1": "content/"}
     assert evaluator_allows(folders_role, editors, Probe("s3:GetObject", "reports/q1.pdf"))
     assert not evaluator_allows(folders_role, editors, Probe("s3:PutObject", "reports/q1.pdf"))
     assert evaluator_allows(folders_role, editors, Probe("s3:PutObject", "content/page.html"))
@@ -214,12 +280,31 @@ def test_a_missing_or_empty_tag_reaches_nothing(folders_role):
     assert evaluator_allows(folders_role, {"read.1": "analysts/"}, Probe("s3:GetObject", "analysts/x.txt"))
 
 
-def test_claims_are_tag_values_without_wildcards(environment, handler_module):
-    """The oracle is STS's documented rule (tests/session_tags.py), length included; the
+def test_claims_are_every_slot_each_a_folder_or_unused(environment, handler_module, folders_role):
+    """The oracle for values is STS's documented rule (tests/session_tags.py), length included; the
     boundaries (256 and 257 characters, each character class) are tests/test_tag_limits.py's."""
     for groups in group_sets(environment):
-        for value in claims_of(handler_module.handler, list(groups)).values():
-            assert is_session_tag_value(value) and value.endswith("/") and not set(value) & set("*?$")
+        claims = claims_of(handler_module.handler, list(groups))
+        assert list(claims) == list(folders_role.slots), groups
+        assert len(claims) <= limits.TAG_MAPPINGS  # every claim a principal tag, as many as mapped
+        for value in claims.values():
+            assert isinstance(value, str) and value and is_session_tag_value(value)
+            assert value == UNUSED_SLOT or (value.endswith("/") and not set(value) & set("*?$"))
+
+
+def string_like(pattern: str, value: str) -> bool:
+    """IAM's StringLike: `*` any run of characters, `?` exactly one, everything else itself."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+def test_the_unused_value_never_satisfies_a_slot_and_is_a_session_tag_value():
+    """Anything that matches `?*/` ends in "/"; the unused value does not, and STS takes it."""
+    assert NON_EMPTY_FOLDER == "?*/"
+    assert not string_like(NON_EMPTY_FOLDER, UNUSED_SLOT)
+    assert not UNUSED_SLOT.endswith("/") and 0 < len(UNUSED_SLOT) <= 256
+    assert re.fullmatch(r"[A-Za-z0-9 _.:/=+\-@]+", UNUSED_SLOT)
+    assert string_like(NON_EMPTY_FOLDER, "a/") and not string_like(NON_EMPTY_FOLDER, "/")
 
 
 def test_the_folders_role_policy_lints_clean(folders_role):
@@ -240,6 +325,7 @@ def test_every_group_carries_the_folders_role(stack, environment):
 
 
 GRANTS = {
+    "unused": "none",
     "slots": {"read": ["read.1", "read.2"], "write": ["write.1"]},
     "groups": {
         "a": {"read": ["a/"]},
@@ -248,12 +334,12 @@ GRANTS = {
         "w": {"write": ["in/"]},
     },
 }
+UNUSED = {"read.1": "none", "read.2": "none", "write.1": "none"}
 
 
 @pytest.fixture
 def handler() -> ModuleType:
-    """The template itself (it reads grants.json only when first invoked)."""
-    return load_handler_template()
+    return template_handler()
 
 
 def test_union_of_groups_each_folder_once(handler):
@@ -264,35 +350,47 @@ def test_union_of_groups_each_folder_once(handler):
     }
 
 
-def test_unknown_group_grants_nothing(handler):
-    assert handler.folder_claims(["nobody"], GRANTS, "u") == {}
-    assert handler.folder_claims(["nobody", "w"], GRANTS, "u") == {"write.1": "in/"}
+def test_unknown_group_grants_nothing_and_every_slot_is_claimed(handler):
+    assert handler.folder_claims(["nobody"], GRANTS, "u") == UNUSED
+    assert handler.folder_claims([], GRANTS, "u") == UNUSED
+    assert handler.folder_claims(["nobody", "w"], GRANTS, "u") == {**UNUSED, "write.1": "in/"}
+    assert handler.folder_claims(["a"], GRANTS, "u") == {**UNUSED, "read.1": "a/"}
 
 
 def test_too_many_folders_fail_closed_and_say_why(handler, caplog):
     with caplog.at_level(logging.WARNING):
-        assert handler.folder_claims(["a", "b", "c", "w"], GRANTS, "u") == {}
+        assert handler.folder_claims(["a", "b", "c", "w"], GRANTS, "u") == UNUSED
     assert caplog.messages == [
         "user u in ['a', 'b', 'c', 'w']: read folders ['a/', 'b/', 'c/'] exceed its 2 tag slots; no folder claims"
     ]
 
 
 def test_a_folder_that_is_not_a_tag_value_fails_closed(handler, caplog):
-    grants = {"slots": {"read": ["read.1"]}, "groups": {"x": {"read": ["a*/"]}, "e": {"read": [""]}}}
-    assert handler.folder_claims(["x"], grants, "u") == {}
-    assert handler.folder_claims(["e"], grants, "u") == {}
+    grants = {
+        "unused": "none",
+        "slots": {"read": ["read.1"]},
+        "groups": {"x": {"read": ["a*/"]}, "e": {"read": [""]}},
+    }
+    assert handler.folder_claims(["x"], grants, "u") == {"read.1": "none"}
+    assert handler.folder_claims(["e"], grants, "u") == {"read.1": "none"}
     assert "are not tag values" in caplog.text
 
 
 def test_handler_fills_the_v1_response(handler, monkeypatch):
     monkeypatch.setattr(handler, "grants", lambda: GRANTS)
     event = handler.handler(v1_event(["a"]), None)
-    assert event["response"] == {"claimsOverrideDetails": {"claimsToAddOrOverride": {"read.1": "a/"}}}
+    assert event["response"] == {
+        "claimsOverrideDetails": {"claimsToAddOrOverride": {**UNUSED, "read.1": "a/"}}
+    }
     no_groups = v1_event([])
     del no_groups["request"]["groupConfiguration"]["groupsToOverride"]
     assert handler.handler(no_groups, None)["response"]["claimsOverrideDetails"] == {
-        "claimsToAddOrOverride": {}
+        "claimsToAddOrOverride": UNUSED
     }
+
+
+def test_the_lambda_reads_the_unused_value_of_the_policy(environment):
+    assert lambda_data(environment)["unused"] == UNUSED_SLOT
 
 
 def test_handler_needs_only_the_standard_library():
@@ -326,3 +424,41 @@ def test_levels_that_differ_only_in_case_are_refused_in_tags_mode(tmp_path: Path
     ]
     (tmp_path / "envs" / "u.yaml").write_text(text.replace("{role_mapping: tags}", "{role_mapping: token}"))
     assert [e.name for e in load_valid_environments(tmp_path / "envs", templates=levels)] == ["u"]
+
+
+UNION_TEXT = (
+    "app: demo\nregion: eu-west-1\nuser_pool: {name: p}\nbucket: {name: demo-bucket}\n"
+    "identity_pool: {role_mapping: tags, folders_per_level: 4}\n"
+    "groups: [{name: finance, access: read, precedence: 1}, {name: editors, access: readwrite, precedence: 2}]\n"
+)
+
+
+def test_a_tag_named_like_a_slot_is_refused_in_tags_mode(tmp_path: Path):
+    """The issue's attack: default tags on the folders role that fill every user's last slots."""
+    (tmp_path / "u.yaml").write_text(UNION_TEXT + "tags: {read.4: finance/, Readwrite.4: private/}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_valid_environments(tmp_path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{tmp_path / 'u.yaml'}:7:8: tags.read.4: tag 'read.4' names the principal tag slot 'read.4' "
+        "(IAM compares tag keys without case); with role_mapping tags the default tags land on the folders "
+        "role, where a slot's tag would grant its value as a folder: rename the tag",
+        f"{tmp_path / 'u.yaml'}:7:26: tags.Readwrite.4: tag 'Readwrite.4' names the principal tag slot "
+        "'readwrite.4' (IAM compares tag keys without case); with role_mapping tags the default tags land "
+        "on the folders role, where a slot's tag would grant its value as a folder: rename the tag",
+    ]
+
+
+@pytest.mark.parametrize(
+    "tags",
+    ["{read.5: finance/}", "{read4: x, readwrite-nodelete.1: x, team: read.1}"],
+    ids=["beyond-the-slots", "no-slot-of-a-level-in-use"],
+)
+def test_a_tag_that_names_no_slot_is_accepted_in_tags_mode(tmp_path: Path, tags: str):
+    (tmp_path / "u.yaml").write_text(UNION_TEXT + f"tags: {tags}\n")
+    assert [e.name for e in load_valid_environments(tmp_path)] == ["u"]
+
+
+def test_a_tag_named_like_a_slot_is_accepted_in_token_mode(tmp_path: Path):
+    text = UNION_TEXT.replace("{role_mapping: tags, folders_per_level: 4}", "{role_mapping: token}")
+    (tmp_path / "u.yaml").write_text(text + "tags: {read.4: finance/}\n")
+    assert [e.name for e in load_valid_environments(tmp_path)] == ["u"]

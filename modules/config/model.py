@@ -521,6 +521,11 @@ class Environment(Frozen):
         return tags
 
     @property
+    def default_tags(self) -> dict[str, str]:
+        """The provider's default tags: every resource carries them, the roles too."""
+        return {"app": self.app, "environment": self.name, **self.tags}
+
+    @property
     def groups_by_name(self) -> tuple[Group, ...]:
         """Groups in name order: what the stack is built from, so YAML order never matters."""
         return tuple(sorted(self.groups, key=lambda group: group.name))

@@ -1,10 +1,11 @@
 """`tags` mode: one folders role, and each user's folders carried in principal tags.
 
 A tag key names an access level and a slot (`read.1` .. `read.K`, K = folders_per_level);
-its value is one folder. The pre-token Lambda puts a user's folders into ID-token claims of
-the same names, the identity pool maps those claims to principal tags, and the folders
-role's policy has, per level in use and per slot, the level's statements for the folder
-`${aws:PrincipalTag/<key>}`. The policy's size depends on levels and slots, never on groups.
+its value is one folder, or UNUSED_SLOT. The pre-token Lambda puts a user's folders into
+ID-token claims of the same names, every slot claimed; the identity pool maps those claims
+to principal tags, and the folders role's policy has, per level in use and per slot, the
+level's statements for the folder `${aws:PrincipalTag/<key>}`. The policy's size depends
+on levels and slots, never on groups.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ TAG_VALUE = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
 # A condition value that only a non-empty folder matches: IAM would otherwise expand an
 # empty tag in `BUCKET/${aws:PrincipalTag/k}*` to the whole bucket.
 NON_EMPTY_FOLDER = "?*/"
+# The value of a slot that holds no folder. Every session carries every slot, because IAM
+# reads aws:PrincipalTag/K from the role's tags when the session has no tag K (keys compared
+# without case). A session tag value that does not end in "/" never matches NON_EMPTY_FOLDER.
+UNUSED_SLOT = "none"
 
 
 def levels(environment: Environment) -> tuple[str, ...]:
@@ -48,8 +53,9 @@ def tag_variable(key: str) -> str:
 
 def lambda_data(environment: Environment) -> dict[str, Any]:
     """What the pre-token Lambda reads: each level's claim names, each group's folders (its own
-    and its shared ones) per level."""
+    and its shared ones) per level, and the value of a slot that holds no folder."""
     return {
+        "unused": UNUSED_SLOT,
         "slots": {level: list(tag_keys(environment, level)) for level in levels(environment)},
         "groups": {
             group.name: {

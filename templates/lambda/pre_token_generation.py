@@ -1,14 +1,19 @@
 """Cognito Pre Token Generation trigger (event version V1_0) of groupfolders' `tags` mode.
 
 For the groups of the signing-in user (request.groupConfiguration.groupsToOverride), add
-one ID-token claim per granted folder: the claim's name is a principal tag key naming the
-access level and a slot (`read.1`), its value the folder. The identity pool turns these
-claims into principal tags; the folders role's policy grants each level on the folders in
-its tags. A user in several groups gets the union of their folders.
+one ID-token claim per tag slot: the claim's name is a principal tag key naming the access
+level and a slot (`read.1`), its value a granted folder or, in a slot left over, the unused
+value. The identity pool turns these claims into principal tags; the folders role's policy
+grants each level on the folders in its tags. A user in several groups gets the union of
+their folders.
 
-Fails closed: a user whose folders of one level exceed that level's slots gets no folder
-claims at all (never some of them, which could pass for all), and the reason is logged.
-Standard library only. grants.json, written next to this file at synth, holds the data.
+Every slot is always claimed: IAM reads `aws:PrincipalTag/K` from the role's own tags when
+the session has no tag K, so a slot without a session tag could be filled by a tag on the
+role (one added by hand, say). The unused value never satisfies a slot's condition.
+
+Fails closed: a user whose folders of one level exceed that level's slots gets the unused
+value in every slot (never some of the folders, which could pass for all), and the reason is
+logged. Standard library only. grants.json, written next to this file at synth, holds the data.
 """
 
 from __future__ import annotations
@@ -38,12 +43,15 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
 
 @functools.cache
 def grants() -> dict[str, Any]:
-    """Read once per container: `slots` (level → claim names), `groups` (group → level → folders)."""
+    """Read once per container: `slots` (level → claim names), `groups` (group → level →
+    folders), `unused` (the value of a slot that holds no folder)."""
     return json.loads(GRANTS_FILE.read_text(encoding="utf-8"))
 
 
 def folder_claims(groups: list[str], grants: dict[str, Any], user: str) -> dict[str, str]:
-    """Claim name → folder for the union of `groups`' folders; {} when they do not fit."""
+    """Every slot's claim: the union of `groups`' folders, the rest unused; all unused when
+    they do not fit."""
+    unused = {slot: grants["unused"] for slots in grants["slots"].values() for slot in slots}
     by_level: dict[str, set[str]] = {}
     for group in groups:
         for level, folders in grants["groups"].get(group, {}).items():
@@ -54,9 +62,9 @@ def folder_claims(groups: list[str], grants: dict[str, Any], user: str) -> dict[
         problem = _problem(sorted(folders), len(slots))
         if problem:
             logger.warning("user %s in %s: %s %s; no folder claims", user, sorted(groups), level, problem)
-            return {}
+            return unused
         claims.update(zip(slots[: len(folders)], sorted(folders), strict=True))
-    return claims
+    return {**unused, **claims}
 
 
 def _problem(folders: list[str], slots: int) -> str | None:
