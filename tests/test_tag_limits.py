@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from modules.errors import ConfigError
-from modules.policies.principal_tags import TAG_VALUE
+from modules.policies.principal_tags import TAG_VALUE, UNUSED_SLOT
 from modules.validation import load_valid_environments
 from tests.conftest import PROJECT
 from tests.lambda_handler import template_handler
@@ -133,7 +133,7 @@ def test_the_tag_value_pattern_is_the_documented_one():
 # --- a folder is a tag value: the Lambda issues none that STS would refuse
 
 
-GRANTS = {"slots": {"read": ["read.1"]}, "groups": {}}
+GRANTS = {"slots": {"read": ["read.1"]}, "groups": {}, "unused": UNUSED_SLOT}
 
 
 def claims(folder: str) -> dict[str, str]:
