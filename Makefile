@@ -46,9 +46,16 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
 
+# The second IAM evaluator of the semantic tests (npm @cloud-copilot/iam-simulate, see
+# tests/second_evaluator.py), exactly as its lock file pins it.
+IAM_SIMULATE := tests/iam_simulate
+$(IAM_SIMULATE)/node_modules/.installed: $(IAM_SIMULATE)/package.json $(IAM_SIMULATE)/package-lock.json
+	cd $(IAM_SIMULATE) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 # One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs
 # checkov once for its share of the tests.
-test: lint $(CHECKOV_VENV)/.installed
+test: lint $(CHECKOV_VENV)/.installed $(IAM_SIMULATE)/node_modules/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest -n auto
 
 # Our synth against a hand-written CDKTF program, validate at scale, checkov per stack, with
@@ -58,4 +65,4 @@ bench: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) bench/bench.py --repeat $(REPEAT)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports
+	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports $(IAM_SIMULATE)/node_modules

@@ -34,8 +34,9 @@ from modules.errors import ConfigError
 from modules.policies.principal_tags import TAG_VALUE
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT, load_stack
-from tests.iam_evaluator import evaluate, lint, role_arn
+from tests.iam_evaluator import lint, role_arn
 from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
+from tests.two_evaluators import Request, decide_all
 
 ENVIRONMENT = "union"
 HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "templates" / "lambda" / "pre_token_generation.py"
@@ -122,17 +123,19 @@ def folders_role(stack, environment) -> FoldersRole:
     )
 
 
-def evaluator_allows(role: FoldersRole, tags: dict[str, str], probe: Probe) -> bool:
-    context = {
-        "cognito-identity.amazonaws.com:sub": IDENTITY,
-        "aws:SecureTransport": "true",
-        **{f"aws:PrincipalTag/{key}": value for key, value in tags.items()},
-    }
+def tags_request(role: FoldersRole, tags: dict[str, str], probe: Probe) -> Request:
+    """The probe as IAM receives it from a session of the folders role with principal tags `tags`."""
+    context = {"cognito-identity.amazonaws.com:sub": IDENTITY, "aws:SecureTransport": "true"}
     bucket = f"arn:aws:s3:::{role.bucket}"
     resource = bucket if probe.is_listing else f"{bucket}/{probe.path}"
     if probe.is_listing and probe.path is not None:
         context["s3:prefix"] = probe.path
-    return evaluate(role.policy, probe.action, resource, context, role.bucket_policy, principal_arn=role.arn)
+    return Request(role.arn, probe.action, resource, role.policy, role.bucket_policy, context, tags)
+
+
+def evaluator_allows(role: FoldersRole, tags: dict[str, str], probe: Probe) -> bool:
+    (allowed,) = decide_all([tags_request(role, tags, probe)])
+    return allowed
 
 
 def group_sets(environment: Environment) -> list[tuple[str, ...]]:
@@ -149,9 +152,10 @@ def mismatches(
     private = replace(roles[0], grants=tuple(g for g in roles[0].grants if g.prefix == PRIVATE_FOLDER))
     models = [private, *(role for role in roles if role.group in groups)]
     found = []
-    for probe in probes(environment, IDENTITY):
+    asked = list(probes(environment, IDENTITY))
+    verdicts = decide_all([tags_request(role, tags, probe) for probe in asked])
+    for probe, got in zip(asked, verdicts, strict=True):
         expected = any(m.allows(probe.action, probe.path or "", IDENTITY) for m in models)
-        got = evaluator_allows(role, tags, probe)
         if got != expected:
             found.append(f"{groups} {probe.action} {probe.path!r}: evaluator {got}, expected {expected}")
     return found
