@@ -145,8 +145,7 @@ def verdict(request: Request, split: Split) -> bool:
     explained = [name for name in disagreements()["disagreements"] if explains(name, request, split)]
     if not explained:
         raise EvaluatorsDisagree(describe(request, split))
-    (name,) = explained
-    return getattr(split, disagreements()["disagreements"][name]["right"].replace("-", "_"))
+    return getattr(split, disagreements()["disagreements"][explained[0]]["right"].replace("-", "_"))
 
 
 def describe(request: Request, split: Split) -> str:
@@ -163,21 +162,19 @@ def allow_or_deny(allowed: bool) -> str:
 
 
 def explains(name: str, request: Request, split: Split) -> bool:
-    """The entry's verdicts are the split's, and reproducing the misreading it names in
-    iam-simulate's input makes iam-simulate give the misreading evaluator's answer."""
+    """The entry's verdicts are the split's, and the two evaluators agree once the request is
+    rewritten so that the misreading the entry names cannot arise."""
     entry = disagreements()["disagreements"][name]
-    if (allow_or_deny(split.principalmapper), allow_or_deny(split.iam_simulate)) != (
-        entry["principalmapper"],
-        entry["iam-simulate"],
-    ):
+    verdicts = (allow_or_deny(split.principalmapper), allow_or_deny(split.iam_simulate))
+    if verdicts != (entry["principalmapper"], entry["iam-simulate"]):
         return False
-    (misread,) = iam_simulate_decisions([MISREADINGS[name](request)])
-    return misread.allowed == split.principalmapper
+    rewritten = NEUTRALISERS[name](request)
+    (second,) = iam_simulate_decisions([rewritten])
+    return principalmapper_allows(rewritten) == second.allowed
 
 
 def _without_case(request: Request) -> Request:
-    """The request as principalmapper matches it: ARNs compared without case (lower-cased on
-    both sides: the resource, and every Resource of the policies)."""
+    """ARNs in one case: the resource, and every Resource and NotResource of the policies."""
 
     def lowered(policy: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         if policy is None:
@@ -199,18 +196,43 @@ def _without_case(request: Request) -> Request:
     )
 
 
-# Each misreading is documented (which evaluator, what, why) in evaluator_disagreements.yaml.
-MISREADINGS: dict[str, Callable[[Request], Request]] = {
+# The characters that principalmapper leaves unescaped when it turns a pattern into a regex
+# (braces aside: it substitutes `${...}` before it builds the regex).
+REGEX_CHARACTERS = str.maketrans(dict.fromkeys("+()[]|\\", "_"))
+
+
+def _without_regex_characters(request: Request) -> Request:
+    """Every such character, in every string of the request and its policies, replaced by `_`."""
+
+    def rewritten(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.translate(REGEX_CHARACTERS)
+        if isinstance(value, Mapping):
+            return {rewritten(key): rewritten(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [rewritten(item) for item in value]
+        return value
+
+    return Request(**{name: rewritten(value) for name, value in request.__dict__.items()})
+
+
+# Each rewrite is documented (which evaluator misreads what, and why) in evaluator_disagreements.yaml.
+NEUTRALISERS: dict[str, Callable[[Request], Request]] = {
     "principalmapper_resource_case": _without_case,
+    "principalmapper_unescaped_pattern": _without_regex_characters,
 }
 
 
 @functools.cache
 def disagreements() -> dict[str, Any]:
-    """evaluator_disagreements.yaml, checked: every entry complete, every misreading implemented."""
-    listed = yaml.safe_load(DISAGREEMENTS_FILE.read_text())
-    if set(listed["disagreements"]) != set(MISREADINGS):
-        raise ValueError(f"{DISAGREEMENTS_FILE.name}: disagreements and MISREADINGS name different entries")
+    return load_disagreements(DISAGREEMENTS_FILE)
+
+
+def load_disagreements(path: Path) -> dict[str, Any]:
+    """The listing, checked: every entry complete and split, every rewrite implemented."""
+    listed = yaml.safe_load(path.read_text())
+    if set(listed["disagreements"]) != set(NEUTRALISERS):
+        raise ValueError(f"{path.name}: disagreements and NEUTRALISERS name different entries")
     required = [
         (listed["repairs"], {"evaluator", "carry", "reason"}),
         (listed["disagreements"], {*EVALUATORS, "right", "reason"}),
@@ -218,8 +240,8 @@ def disagreements() -> dict[str, Any]:
     for entries, keys in required:
         for name, entry in entries.items():
             if keys - set(entry):
-                raise ValueError(f"{DISAGREEMENTS_FILE.name}: {name} lacks {sorted(keys - set(entry))}")
+                raise ValueError(f"{path.name}: {name} lacks {sorted(keys - set(entry))}")
     for name, entry in listed["disagreements"].items():
         if entry["right"] not in EVALUATORS or entry["principalmapper"] == entry["iam-simulate"]:
-            raise ValueError(f"{DISAGREEMENTS_FILE.name}: {name} must split, and name the right evaluator")
+            raise ValueError(f"{path.name}: {name} must split the evaluators and name the right one")
     return listed
