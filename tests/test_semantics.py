@@ -1,6 +1,7 @@
-"""Layer 4: an IAM evaluator we did not write judges the synthesized policies against our access model.
+"""Layer 4: IAM evaluators we did not write judge the synthesized policies against our access model.
 
-For every example environment and every role in its stack, principalmapper decides Allow or Deny
+For every example environment and every role in its stack, principalmapper and iam-simulate
+(tests/two_evaluators.py: each verdict is both's, or a listed split) decide Allow or Deny
 for a set of probes (keys inside and outside each group's folders, look-alike names, the
 caller's own and another identity's private folder, listings with and without a prefix); each
 verdict must equal `modules.access_model`. parliament lints every synthesized policy document.

@@ -3,8 +3,8 @@
 The proof runs what AWS would run, from the synthesized stack of environments/union.yaml: the
 handler unzipped from the stack's own Lambda asset turns an AWS-documented V1_0 pre-token
 event into ID-token claims; the stack's own principal tag mapping turns claims into tags;
-principalmapper (not ours) evaluates the synthesized folders-role policy and bucket policy
-with those tags. Expected: the union of the single-group access model (tests/test_semantics.py
+principalmapper and iam-simulate (not ours; tests/two_evaluators.py) evaluate the synthesized
+folders-role policy and bucket policy with those tags. Expected: the union of the single-group access model (tests/test_semantics.py
 holds that model to the evaluator for one-group roles).
 """
 
