@@ -208,7 +208,7 @@ def test_principalmapper_reads_a_plus_as_a_regex_and_iam_simulate_is_taken(prod)
     (second,) = iam_simulate_decisions([exempt])
     assert (principalmapper_allows(exempt), second.allowed) == (False, True)
     assert explains("principalmapper_unescaped_pattern", exempt, Split(False, True))
-    assert not explains("principalmapper_resource_case", exempt, Split(False, True))
+    assert not explains("principalmapper_tag_variable_case", exempt, Split(False, True))
     assert decide_all([exempt]) == [True]
     assert decide_all([plus_probe(prod, "groupfolders-deployer"), plus_probe(prod, "admin")]) == [True, False]
 
@@ -218,6 +218,7 @@ def test_every_listed_disagreement_is_still_needed(prod):
     probes_by_entry = {
         "principalmapper_resource_case": case_probe(prod),
         "principalmapper_unescaped_pattern": plus_probe(prod, "deploy+ci"),
+        "principalmapper_tag_variable_case": tag_probe({"Read.1": "a/"}),
     }
     assert set(probes_by_entry) == set(disagreements()["disagreements"])
     for name, asked in probes_by_entry.items():
@@ -311,24 +312,39 @@ def test_the_request_context_is_complete_and_refuses_keys_that_iam_would_merge()
         twice.request_context()
 
 
-def test_principal_tags_reach_both_evaluators_without_case():
-    """IAM reads tag keys without case: a tag Read.1 fills ${aws:PrincipalTag/read.1}. Both
-    evaluators agree on it, and without the tag both deny."""
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/read.1}*",
-            }
-        ],
-    }
-    asked = [
-        Request(role_arn("r"), "s3:GetObject", "arn:aws:s3:::b/a/x", policy, None, {}, tags)
-        for tags in ({"read.1": "a/"}, {"read.1": "b/"}, {})
+TAGGED = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/${aws:PrincipalTag/read.1}*",
+            "Condition": {"StringLike": {"aws:PrincipalTag/read.1": "?*/"}},
+        }
+    ],
+}
+
+
+def tag_probe(tags: dict[str, str]) -> Request:
+    return Request(role_arn("r"), "s3:GetObject", "arn:aws:s3:::b/a/x", TAGGED, None, {}, tags)
+
+
+def test_principal_tags_reach_both_evaluators():
+    assert decide_all([tag_probe({"read.1": "a/"}), tag_probe({"read.1": "b/"}), tag_probe({})]) == [
+        True,
+        False,
+        False,
     ]
-    assert decide_all(asked) == [True, False, False]
+
+
+def test_principalmapper_fills_a_tag_variable_only_in_its_own_case_and_iam_simulate_is_taken():
+    """IAM reads tag keys without case: a tag Read.1 fills ${aws:PrincipalTag/read.1}."""
+    other_case = tag_probe({"Read.1": "a/"})
+    (second,) = iam_simulate_decisions([other_case])
+    assert (principalmapper_allows(other_case), second.allowed) == (False, True)
+    assert explains("principalmapper_tag_variable_case", other_case, Split(False, True))
+    assert not explains("principalmapper_unescaped_pattern", other_case, Split(False, True))
+    assert decide_all([other_case, tag_probe({"READ.1": "b/"})]) == [True, False]
 
 
 # --- the listing file and the process

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -216,10 +217,34 @@ def _without_regex_characters(request: Request) -> Request:
     return Request(**{name: rewritten(value) for name, value in request.__dict__.items()})
 
 
+TAG_VARIABLE = re.compile(r"\$\{aws:PrincipalTag/([^}]*)\}", re.IGNORECASE)
+
+
+def _tag_keys_in_one_case(request: Request) -> Request:
+    """Principal tag keys in lower case: the tags, and the `${aws:PrincipalTag/...}` of the policies."""
+
+    def lowered(policy: Mapping[str, Any] | None) -> Any:
+        text = TAG_VARIABLE.sub(lambda m: f"${{{PRINCIPAL_TAG}{m.group(1).lower()}}}", json.dumps(policy))
+        return json.loads(text)
+
+    def key(name: str) -> str:
+        tag = name[len(PRINCIPAL_TAG) :] if name.lower().startswith(PRINCIPAL_TAG.lower()) else None
+        return name if tag is None else PRINCIPAL_TAG + tag.lower()
+
+    return replace(
+        request,
+        identity_policy=lowered(request.identity_policy),
+        resource_policy=lowered(request.resource_policy),
+        context={key(name): value for name, value in request.context.items()},
+        principal_tags={tag.lower(): value for tag, value in request.principal_tags.items()},
+    )
+
+
 # Each rewrite is documented (which evaluator misreads what, and why) in evaluator_disagreements.yaml.
 NEUTRALISERS: dict[str, Callable[[Request], Request]] = {
     "principalmapper_resource_case": _without_case,
     "principalmapper_unescaped_pattern": _without_regex_characters,
+    "principalmapper_tag_variable_case": _tag_keys_in_one_case,
 }
 
 
