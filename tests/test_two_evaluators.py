@@ -134,16 +134,13 @@ def test_the_identity_key_repair_is_needed_and_carries_only_its_keys(prod):
 
 def test_the_adapter_decides_as_run_simulation_where_nothing_is_carried(prod):
     """evaluate.mjs does runSimulation's input steps itself (to carry keys): carrying nothing, its
-    decisions and left-out keys are runSimulation's, on every probe of two roles, each probe also
+    decisions and left-out keys are runSimulation's, on every probe of finance, each probe also
     handing s3:prefix (a key of listings only) and the identity key (of STS only, to iam-simulate)."""
     stack, environment = prod
+    finance = role(stack, environment, "finance")
     asked = [
         Request(**{**r.__dict__, "context": {"s3:prefix": "finance/", **r.context}})
-        for group in ("finance", "no-group")
-        for r in (
-            request(role(stack, environment, group), environment, stack, p)
-            for p in probes(environment, IDENTITY)
-        )
+        for r in (request(finance, environment, stack, p) for p in probes(environment, IDENTITY))
     ]
     ours = iam_simulate_decisions(asked, repaired=False)
     theirs = iam_simulate_decisions(asked, checked=True)
