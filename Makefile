@@ -51,9 +51,16 @@ lint: $(VENV)/.installed-dev
 # zizmor: the workflow's security audit, offline (no audit that asks GitHub); medium and high fail.
 	$(VENV)/bin/zizmor --offline --min-severity medium .
 
+# The second IAM evaluator of the semantic tests (npm @cloud-copilot/iam-simulate, see
+# tests/second_evaluator.py), exactly as its lock file pins it.
+IAM_SIMULATE := tests/iam_simulate
+$(IAM_SIMULATE)/node_modules/.installed: $(IAM_SIMULATE)/package.json $(IAM_SIMULATE)/package-lock.json
+	cd $(IAM_SIMULATE) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 # One pytest worker per core (pytest-xdist): each worker synthesizes the examples and runs
 # checkov once for its share of the tests.
-test: lint $(CHECKOV_VENV)/.installed
+test: lint $(CHECKOV_VENV)/.installed $(IAM_SIMULATE)/node_modules/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest -n auto
 
 # Our synth against a hand-written CDKTF program, validate at scale, checkov per stack, with
@@ -63,4 +70,4 @@ bench: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) bench/bench.py --repeat $(REPEAT)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports
+	rm -rf $(VENV) $(CHECKOV_VENV) $(OUTDIR) reports $(IAM_SIMULATE)/node_modules

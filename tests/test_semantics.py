@@ -1,6 +1,7 @@
-"""Layer 4: an IAM evaluator we did not write judges the synthesized policies against our access model.
+"""Layer 4: IAM evaluators we did not write judge the synthesized policies against our access model.
 
-For every example environment and every role in its stack, principalmapper decides Allow or Deny
+For every example environment and every role in its stack, principalmapper and iam-simulate
+(tests/two_evaluators.py: each verdict is both's, or a listed split) decide Allow or Deny
 for a set of probes (keys inside and outside each group's folders, look-alike names, the
 caller's own and another identity's private folder, listings with and without a prefix); each
 verdict must equal `modules.access_model`. parliament lints every synthesized policy document.
@@ -26,8 +27,9 @@ from modules.access_model import EnvironmentAccess, RoleAccess, environment_acce
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
-from tests.iam_evaluator import evaluate, iam_document, lint, lint_rules, role_arn, stack_references
+from tests.iam_evaluator import iam_document, lint, lint_rules, role_arn, stack_references
 from tests.test_synth import variant
+from tests.two_evaluators import Request, decide_all, evaluate
 
 ENVIRONMENTS = ("dev", "prod", "staging")
 IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"  # the caller's identity id
@@ -185,6 +187,27 @@ def probes(environment: Environment, identity: str) -> Iterator[Probe]:
         yield Probe(action, None)
 
 
+def probe_request(
+    role: RoleUnderTest,
+    probe: Probe,
+    bucket: str,
+    resource_policy: dict[str, Any],
+    *,
+    secure: bool = True,
+    tls: str = "1.3",
+) -> Request:
+    """The probe as IAM receives it from the caller IDENTITY in `role`, the bucket policy applying as well."""
+    context = {
+        "cognito-identity.amazonaws.com:sub": IDENTITY,
+        "aws:SecureTransport": str(secure).lower(),
+        "s3:TlsVersion": tls,
+    }
+    resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
+    if probe.is_listing and probe.path is not None:
+        context["s3:prefix"] = probe.path
+    return Request(role_arn(role.role), probe.action, resource, role.policy, resource_policy, context)
+
+
 def evaluator_allows(
     role: RoleUnderTest,
     probe: Probe,
@@ -194,18 +217,9 @@ def evaluator_allows(
     secure: bool = True,
     tls: str = "1.3",
 ) -> bool:
-    """The evaluator's verdict for the caller IDENTITY in `role`, the bucket policy applying as well."""
-    context = {
-        "cognito-identity.amazonaws.com:sub": IDENTITY,
-        "aws:SecureTransport": str(secure).lower(),
-        "s3:TlsVersion": tls,
-    }
-    resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
-    if probe.is_listing and probe.path is not None:
-        context["s3:prefix"] = probe.path
-    return evaluate(
-        role.policy, probe.action, resource, context, resource_policy, principal_arn=role_arn(role.role)
-    )
+    """The evaluators' verdict (both must agree) on `probe_request`."""
+    (allowed,) = decide_all([probe_request(role, probe, bucket, resource_policy, secure=secure, tls=tls)])
+    return allowed
 
 
 def model_allows(model: RoleAccess | None, probe: Probe) -> bool:
@@ -216,8 +230,9 @@ def model_allows(model: RoleAccess | None, probe: Probe) -> bool:
 def compare(role: RoleUnderTest, environment: Environment, stack: dict[str, Any]) -> Verdicts:
     bucket, resource_policy = environment.bucket.bucket_name, bucket_policy(stack)
     mismatches, evaluated, allowed = [], 0, 0
-    for probe in probes(environment, IDENTITY):
-        evaluator = evaluator_allows(role, probe, bucket, resource_policy)
+    asked = list(probes(environment, IDENTITY))
+    verdicts = decide_all([probe_request(role, probe, bucket, resource_policy) for probe in asked])
+    for probe, evaluator in zip(asked, verdicts, strict=True):
         model = model_allows(role.model, probe)
         evaluated, allowed = evaluated + 1, allowed + evaluator
         if evaluator != model:

@@ -3,9 +3,9 @@
 The proof runs what AWS would run, from the synthesized stack of environments/union.yaml: the
 handler unzipped from the stack's own Lambda asset turns an AWS-documented V1_0 pre-token
 event into ID-token claims; the stack's own principal tag mapping turns claims into tags;
-principalmapper (not ours) evaluates the synthesized folders-role policy and bucket policy
-with those tags. Expected: the union of the single-group access model (tests/test_semantics.py
-holds that model to the evaluator for one-group roles).
+principalmapper and iam-simulate (not ours; tests/two_evaluators.py) evaluate the synthesized
+folders-role policy and bucket policy with those tags. Expected: the union of the single-group
+access model (tests/test_semantics.py holds that model to the evaluators for one-group roles).
 
 Principal tags are modelled as IAM forms them: the role's tags (the provider's default tags of
 the synthesized stack, and any added by hand), overridden by the session's tags of the same
@@ -43,10 +43,11 @@ from modules.policies.principal_tags import (
 )
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, PROJECT, load_stack
-from tests.iam_evaluator import evaluate, lint, role_arn
+from tests.iam_evaluator import lint, role_arn
 from tests.lambda_handler import HANDLER_SOURCE, template_handler, v1_event
 from tests.session_tags import is_session_tag_value
 from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
+from tests.two_evaluators import Request, decide_all
 
 ENVIRONMENT = "union"
 # Tags someone put on the folders role by hand, outside Terraform: every level's last slot,
@@ -139,21 +140,24 @@ def folders_role(stack, environment) -> FoldersRole:
     )
 
 
-def evaluator_allows(role: FoldersRole, session: dict[str, str], probe: Probe) -> bool:
-    """`session`: the session tags; the role's tags fill in the keys the session lacks."""
-    tags = principal_tags_as_iam(role.tags, session)
+def tags_request(role: FoldersRole, session: dict[str, str], probe: Probe) -> Request:
+    """The probe as IAM receives it from a session of the folders role with session tags
+    `session`; the role's tags fill in the keys the session lacks."""
     # The policy spells each key as its slot; IAM finds a tag of the same key in any case.
     spelling = {slot.lower(): slot for slot in role.slots}
-    context = {
-        "cognito-identity.amazonaws.com:sub": IDENTITY,
-        "aws:SecureTransport": "true",
-        **{f"aws:PrincipalTag/{spelling.get(key.lower(), key)}": value for key, value in tags.items()},
-    }
+    merged = principal_tags_as_iam(role.tags, session)
+    tags = {spelling.get(key.lower(), key): value for key, value in merged.items()}
+    context = {"cognito-identity.amazonaws.com:sub": IDENTITY, "aws:SecureTransport": "true"}
     bucket = f"arn:aws:s3:::{role.bucket}"
     resource = bucket if probe.is_listing else f"{bucket}/{probe.path}"
     if probe.is_listing and probe.path is not None:
         context["s3:prefix"] = probe.path
-    return evaluate(role.policy, probe.action, resource, context, role.bucket_policy, principal_arn=role.arn)
+    return Request(role.arn, probe.action, resource, role.policy, role.bucket_policy, context, tags)
+
+
+def evaluator_allows(role: FoldersRole, session: dict[str, str], probe: Probe) -> bool:
+    (allowed,) = decide_all([tags_request(role, session, probe)])
+    return allowed
 
 
 def group_sets(environment: Environment) -> list[tuple[str, ...]]:
@@ -170,9 +174,10 @@ def mismatches(
     private = replace(roles[0], grants=tuple(g for g in roles[0].grants if g.prefix == PRIVATE_FOLDER))
     models = [private, *(role for role in roles if role.group in groups)]
     found = []
-    for probe in probes(environment, IDENTITY):
+    asked = list(probes(environment, IDENTITY))
+    verdicts = decide_all([tags_request(role, tags, probe) for probe in asked])
+    for probe, got in zip(asked, verdicts, strict=True):
         expected = any(m.allows(probe.action, probe.path or "", IDENTITY) for m in models)
-        got = evaluator_allows(role, tags, probe)
         if got != expected:
             found.append(f"{groups} {probe.action} {probe.path!r}: evaluator {got}, expected {expected}")
     return found
