@@ -64,6 +64,11 @@ NEW_BUCKET_ONLY: dict[str, Any] = {"new_bucket_only": True}
 ONE_REQUIRED: dict[str, Any] = {"default_text": "one required"}
 
 
+def arn_account(arn: str) -> str:
+    """The account of an IAM or KMS ARN past its pattern (`arn:aws:<service>:<region>:<account>:`)."""
+    return arn.split(":")[4]
+
+
 def check_region(region: str) -> str:
     if not REGION.fullmatch(region):
         raise ValueError(f"{region!r} is not an AWS region like eu-west-1")
