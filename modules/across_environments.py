@@ -88,7 +88,11 @@ def _accounts(checked: Sequence[Checked]) -> Iterator[tuple[str | None, list[Che
 def _clash(mine: Checked, path: FieldPath, theirs: Checked, what: str, why: str) -> Clash:
     """`what` (at `path` of `mine`) belongs to the environment `theirs` already."""
     (environment, source), (other, other_source) = mine, theirs
-    reason = f"{what} of environment {other.name!r} ({other_source.file}); {why}"
+    # A value written in a base file (extends) names the environment whose clash it is.
+    whose = (
+        "" if source.origin_of(path) == source.file else f"environment {environment.name!r} ({source.file}): "
+    )
+    reason = f"{whose}{what} of environment {other.name!r} ({other_source.file}); {why}"
     problem = source.problem(path, reason)
     return Clash(problem, frozenset((environment.name, other.name)))
 

@@ -278,12 +278,12 @@ def test_an_unknown_ref_is_a_configuration_error(tmp_path: Path):
             (
                 "dev.yaml",
                 "user_pool: {name: groupfolders-dev, deletion_protection: false}",
-                "user_pool: {existing_id: eu-west-1_Pr0dPool1, existing_client_id: abc}",
+                "user_pool: {existing_id: eu-west-1_D3vPool1, existing_client_id: abc}",
             ),
             [
-                "- **widened**: user pool: existing eu-west-1_Pr0dPool1 (app client abc) (was: new groupfolders-dev)\n",
+                "- **widened**: user pool: existing eu-west-1_D3vPool1 (app client abc) (was: new groupfolders-dev)\n",
                 "- **data loss**: user pool groupfolders-dev was created here and is no longer: apply destroys it "
-                "and its users (was: new groupfolders-dev; now: existing eu-west-1_Pr0dPool1 (app client abc))\n",
+                "and its users (was: new groupfolders-dev; now: existing eu-west-1_D3vPool1 (app client abc))\n",
             ],
         ),
         (
