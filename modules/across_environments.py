@@ -127,8 +127,11 @@ def role_quota(checked: Sequence[Checked]) -> Iterator[Clash]:
             continue
         (environment, source), others = members[-1], members[:-1]
         where = f"account {account}" if account else "one account (no account_id)"
-        listed = ", ".join(f"{other.name!r} ({other_source.file})" for other, other_source in others)
-        reason = f"{total} roles in {where} together with environments {listed}; {limits.roles_text(quota)}"
+        listed = ", ".join(
+            f"environment {other.name!r} ({other_source.file})" for other, other_source in others
+        )
+        text = limits.roles_text(quota)
+        reason = f"{total:,} roles in {where}: this environment's and those of {listed}; {text}"
         path = ("account_id",) if environment.account_id else ("groups",)
         yield Clash(source.problem(path, reason), frozenset(e.name for e, _ in members))
 
