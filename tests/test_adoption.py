@@ -237,3 +237,14 @@ def test_explain_spells_out_the_adoptions(tmp_path: Path):
     )
     (plain,) = load_valid_environments(environments(tmp_path / "plain", plain=CREATING))
     assert not any("dopt" in reason for reason in explain(plain, environment_access(plain), ["team"]).reasons)
+
+
+def test_the_synth_summary_counts_the_imports(adopted_out: Path, tmp_path: Path):
+    from modules.summary import synth_summary  # noqa: PLC0415
+
+    loaded = load_valid_environments(environments(tmp_path, adopt=ADOPTING, plain=CREATING))
+    lines = [line for line in synth_summary(loaded, adopted_out).splitlines() if not line.startswith(" ")]
+    assert lines == [
+        f"adopt: 3 groups, 12 resources (4 imported, see imports.tf) -> {adopted_out}/stacks/adopt/cdk.tf.json",
+        f"plain: 1 groups, 14 resources -> {adopted_out}/stacks/plain/cdk.tf.json",
+    ]
