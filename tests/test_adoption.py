@@ -246,5 +246,5 @@ def test_the_synth_summary_counts_the_imports(adopted_out: Path, tmp_path: Path)
     lines = [line for line in synth_summary(loaded, adopted_out).splitlines() if not line.startswith(" ")]
     assert lines == [
         f"adopt: 3 groups, 12 resources (4 imported, see imports.tf) -> {adopted_out}/stacks/adopt/cdk.tf.json",
-        f"plain: 1 groups, 14 resources -> {adopted_out}/stacks/plain/cdk.tf.json",
+        f"plain: 1 groups, 25 resources -> {adopted_out}/stacks/plain/cdk.tf.json",
     ]
