@@ -42,6 +42,11 @@ AT_RISK: Mapping[str, str] = {
         "deleting a group (renaming one replaces it) deletes every membership: its members lose "
         "the group's role and folders until they are added to the new group"
     ),
+    "aws_cognito_identity_pool": (
+        "a replaced identity pool gives every user a new identity id, and with it an empty "
+        "`private/<identity id>/` folder (the old ones stay, out of reach); adopting a pool with a "
+        "developer provider name plans this, since Terraform cannot remove that name in place"
+    ),
     "aws_s3_bucket": (
         "a bucket is deleted with its objects and their versions when `force_destroy` is set; "
         "otherwise the apply fails on a non-empty bucket"

@@ -55,6 +55,20 @@ def test_imports_are_counted_and_listed_first():
     assert "to import" not in no_import
 
 
+def test_a_replaced_identity_pool_is_at_risk():
+    """Its identity ids name the private folders: a replacement loses every user's folder."""
+    text = summary(
+        [Change("aws_cognito_identity_pool.identities", "aws_cognito_identity_pool", "replace")], "p"
+    )
+    assert (
+        "> - **replace** `aws_cognito_identity_pool.identities`: a replaced identity pool gives every" in text
+    )
+    kept = summary(
+        [Change("aws_cognito_identity_pool.identities", "aws_cognito_identity_pool", "change")], "p"
+    )
+    assert "[!CAUTION]" not in kept
+
+
 def test_every_documented_change_has_its_kind():
     plan = {
         "format_version": "1.2",
