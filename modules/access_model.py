@@ -196,6 +196,9 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         ("identity pool", _identity_pool(environment)),
         *((("folders per level", str(pool.folders_per_level)),) if tags else ()),
         ("cors origins", ", ".join(sorted(bucket.cors_origins)) or "none"),
+        # Where the stack is deployed, not who reaches what: a change of either is neutral.
+        ("account", environment.account_id or "not given"),
+        ("deploy role", environment.deploy_role_arn or "the caller's credentials"),
     )
     return EnvironmentAccess(
         environment=environment.name,

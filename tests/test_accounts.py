@@ -234,3 +234,22 @@ def test_arns_of_the_environments_account_pass(tmp_path: Path):
             path = directory / f"{name}.yaml"
             path.write_text(path.read_text().replace(f"bucket: {{name: demo-{name}}}\n", "", 1))
         assert len(load_valid_environments(directory)) == 2
+
+
+# --- the diff: where a stack deploys is neutral
+
+
+def test_account_and_deploy_role_changes_are_neutral_in_the_diff(tmp_path: Path):
+    from modules.access_model import environment_access  # noqa: PLC0415
+    from modules.access_report import changes  # noqa: PLC0415
+
+    role = "arn:aws:iam::222222222222:role/deploy"
+    environment(tmp_path / "base", "a", account=None)
+    environment(tmp_path / "head", "a", account="222222222222", extra=f"deploy_role_arn: {role}\n")
+    base, head = (
+        [environment_access(e) for e in load_valid_environments(tmp_path / side)] for side in ("base", "head")
+    )
+    assert [(c.kind, c.detail) for c in changes(base, head)] == [
+        ("changed", "account: 222222222222 (was: not given)"),
+        ("changed", f"deploy role: {role} (was: the caller's credentials)"),
+    ]
