@@ -41,6 +41,7 @@ class RoleAccess:
     grants: tuple[FolderGrant, ...]
     # tags mode: the folders the pre-token Lambda issues for this group, per level
     level_folders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    adopted: bool = False  # the group exists in an existing pool and is imported, members and all
 
     def allows(self, action: str, path: str, identity_id: str) -> bool:
         """May a caller with `identity_id` do `action` on object key `path` (for a listing: its prefix)?"""
@@ -167,6 +168,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
             level=group.access,
             grants=grants(documents.group_policies[group.name], bucket_arn),
             level_folders=tuple(environment.folders_by_level(group).items()) if tags else (),
+            adopted=environment.adopts(group),
         )
         for group in environment.groups_by_name
     )
@@ -187,8 +189,12 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         ("bucket", f"{'new' if bucket.name is not None else 'existing'} {bucket.bucket_name}"),
         ("bucket encryption", _encryption(environment)),
         ("user pool", _user_pool(environment)),
+        ("identity pool", _identity_pool(environment)),
         *((("folders per level", str(pool.folders_per_level)),) if tags else ()),
         ("cors origins", ", ".join(sorted(bucket.cors_origins)) or "none"),
+        # Where the stack is deployed, not who reaches what: a change of either is neutral.
+        ("account", environment.account_id or "not given"),
+        ("deploy role", environment.deploy_role_arn or "the caller's credentials"),
     )
     return EnvironmentAccess(
         environment=environment.name,
@@ -240,6 +246,11 @@ def _user_pool(environment: Environment) -> str:
     if pool.name is not None:
         return f"new {pool.name}"
     return f"existing {pool.existing_id} (app client {pool.existing_client_id})"
+
+
+def _identity_pool(environment: Environment) -> str:
+    existing = environment.identity_pool.existing_id
+    return f"existing {existing}" if existing else f"new {naming.identity_pool_name(environment)}"
 
 
 def grants(document: Document, bucket_arn: str) -> tuple[FolderGrant, ...]:

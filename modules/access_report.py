@@ -177,6 +177,7 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
 def _role_json(role: RoleAccess) -> dict[str, Any]:
     return {
         "group": role.group,
+        "adopted": role.adopted,
         "precedence": role.precedence,
         "access": role.level,
         "role": role.role_name,
@@ -206,6 +207,7 @@ def _environment_changes(
         for subject in sorted(old.keys() | new.keys())
         for change in _grant_changes(name, subject, old.get(subject, {}), new.get(subject, {}))
     ]
+    found += _adoptions(name, base, head)
     if base is None or head is None:
         return found
     found += _data_loss(name, base, head)
@@ -216,6 +218,37 @@ def _environment_changes(
         found.append(Change(name, "", "changed", "", (), detail))
     found += _several_groups_changes(name, base, head)
     return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
+
+
+def _adoptions(name: str, base: EnvironmentAccess | None, head: EnvironmentAccess | None) -> list[Change]:
+    """A group new to the environment and adopted: its members in the existing pool receive the
+    group's role at the first apply, without anyone adding them, so it widens (a group the base
+    already had is in Terraform's state, where an import changes nothing). An identity pool
+    adopted by a new environment too (a changed one is the `identity pool` setting's)."""
+    if head is None:
+        return []
+    before = {str(role.group) for role in base.roles} if base else set()
+    found = [
+        Change(
+            name,
+            str(role.group),
+            "widened",
+            "",
+            (),
+            f"group `{role.group}` is adopted: the existing Cognito group is imported rather than created, "
+            "and the members it has receive this role at the first apply",
+        )
+        for role in head.roles
+        if role.adopted and str(role.group) not in before
+    ]
+    pool = dict(head.settings)["identity pool"]
+    if base is None and pool.startswith("existing "):
+        detail = (
+            f"identity pool {pool.removeprefix('existing ')} is adopted: its one roles attachment becomes "
+            "this environment's, for every app that already signs in through it"
+        )
+        found.append(Change(name, "", "widened", "", (), detail))
+    return found
 
 
 def _shared_folder_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
@@ -266,7 +299,7 @@ def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess
 
 # Settings whose every change is a widening: the same grants reach another bucket, key or
 # user population, or users may now receive another role than before.
-ALWAYS_WIDENING = frozenset({"bucket", "bucket encryption", "user pool", "role mapping"})
+ALWAYS_WIDENING = frozenset({"bucket", "bucket encryption", "user pool", "identity pool", "role mapping"})
 
 
 def _setting_direction(key: str, base: EnvironmentAccess, head: EnvironmentAccess) -> str:

@@ -50,7 +50,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_cors_configuration import (
     S3BucketCorsConfiguration,
@@ -78,6 +78,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA as
 
 __all__ = [
     "AwsProvider",
+    "AwsProviderAssumeRole",
     "AwsProviderDefaultTags",
     "CloudwatchLogGroup",
     "CognitoIdentityPool",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from modules.access_model import EnvironmentAccess, FolderGrant, Received, RoleAccess, received
 from modules.config.model import Environment
@@ -48,9 +48,31 @@ def explain(environment: Environment, access: EnvironmentAccess, groups: Sequenc
             or [Problem("--groups", "", "name at least one group, e.g. --groups finance,analysts")]
         )
     found = received(access, groups)
-    if access.role_mapping == "tags":
-        return _union(environment, access, found)
-    return _one_role(access, found)
+    explained = (
+        _union(environment, access, found) if access.role_mapping == "tags" else _one_role(access, found)
+    )
+    adoption = _adoption(environment, found)
+    return replace(explained, reasons=(*explained.reasons, *adoption)) if adoption else explained
+
+
+def _adoption(environment: Environment, found: Received) -> list[str]:
+    """What taking over existing groups or an existing identity pool means for this member."""
+    reasons = []
+    adopted = [f"`{role.group}`" for role in found.roles if role.adopted]
+    if adopted:
+        reasons.append(
+            f"Adopted groups {', '.join(adopted)}: each already exists in the user pool and is imported, "
+            "members and all: whoever is in it now receives this at the first apply, without being added."
+        )
+    existing = environment.identity_pool.existing_id
+    if existing is not None:
+        reasons.append(
+            f"The identity pool `{existing}` is adopted. A pool has one roles attachment, and it is now "
+            "this environment's: every app that already signs in through the pool gets these roles, its "
+            "former roles and rules are replaced, guests are refused and identity providers other than "
+            "this user pool's app client are removed."
+        )
+    return reasons
 
 
 def _one_role(access: EnvironmentAccess, found: Received) -> Explanation:

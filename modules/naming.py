@@ -66,6 +66,7 @@ ACCOUNT = "current"  # data.aws_caller_identity
 OUTPUTS = ("user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name")
 USER_POOL_ID_OUTPUT, USER_POOL_CLIENT_ID_OUTPUT, IDENTITY_POOL_ID_OUTPUT, BUCKET_NAME_OUTPUT = OUTPUTS
 CLIENT_CONFIG_OUTPUT = "client_config"
+REFERENCE_AUTH_OUTPUT = "amplify_reference_auth"
 
 FIXED_NAMES: tuple[str, ...] = (
     USER_POOL,
@@ -93,6 +94,7 @@ FIXED_NAMES: tuple[str, ...] = (
     ACCOUNT,
     *OUTPUTS,
     CLIENT_CONFIG_OUTPUT,
+    REFERENCE_AUTH_OUTPUT,
 )
 
 
@@ -128,6 +130,12 @@ def folder_claims_name(environment: Environment) -> str:
 def default_role_name(environment: Environment) -> str:
     """The role of authenticated users that no group role applies to."""
     return bounded_name(f"{environment.app}-{environment.name}-no-group", MAX_ROLE_NAME)
+
+
+def role_count(environment: Environment) -> int:
+    """The IAM roles the stack creates: one per group and one for no group; in tags mode the
+    folders role, the folder-claims Lambda's role and the no-group role."""
+    return 3 if environment.identity_pool.role_mapping == "tags" else len(environment.groups) + 1
 
 
 def bounded_name(name: str, limit: int) -> str:

@@ -5,7 +5,9 @@ The input is Terraform's documented JSON plan representation
 "Change Representation"): `resource_changes[].change.actions` is one of ["no-op"], ["create"],
 ["read"], ["update"], ["delete"], ["delete", "create"] or ["create", "delete"] (a replacement,
 destroy-before-create or create-before-destroy) and, since Terraform 1.7, ["forget"] (a `removed`
-block: dropped from state, kept in AWS). Plain Python: no cdktf, no Terraform needed.
+block: dropped from state, kept in AWS). Since Terraform 1.5 a change that brings an existing object
+into state (an `import` block) carries `change.importing` (`{"id": ...}`), with ["no-op"] or the
+update that follows it. Plain Python: no cdktf, no Terraform needed.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ AT_RISK: Mapping[str, str] = {
         "deleting a group (renaming one replaces it) deletes every membership: its members lose "
         "the group's role and folders until they are added to the new group"
     ),
+    "aws_cognito_identity_pool": (
+        "a replaced identity pool gives every user a new identity id, and with it an empty "
+        "`private/<identity id>/` folder (the old ones stay, out of reach); adopting a pool with a "
+        "developer provider name plans this, since Terraform cannot remove that name in place"
+    ),
     "aws_s3_bucket": (
         "a bucket is deleted with its objects and their versions when `force_destroy` is set; "
         "otherwise the apply fails on a non-empty bucket"
@@ -60,6 +67,7 @@ class Change:
     address: str
     resource_type: str
     kind: str
+    importing: bool = False  # an existing object is imported (adopted) before `kind` applies to it
 
 
 def load_plan(path: Path) -> tuple[Change, ...]:
@@ -104,28 +112,42 @@ def _change(entry: Any, index: int, source: str) -> Change:
         raise PlanError(f"{where} ({shown}): change.actions must be a list of action names, not {what}")
     if tuple(actions) not in KINDS:
         raise PlanError(f"{where} ({shown}): unknown actions {actions}")
-    return Change(address, resource_type, KINDS[tuple(actions)])
+    return Change(address, resource_type, KINDS[tuple(actions)], change.get("importing") is not None)
 
 
 def summary(plan_changes: Sequence[Change], title: str) -> str:
-    """Markdown: the counts, then destroys and replacements that lose users, memberships or objects."""
+    """Markdown: the counts (imports first, as Terraform counts them), then destroys and
+    replacements that lose users, memberships or objects, then every change, imports first."""
     counts = Counter(change.kind for change in plan_changes)
-    totals = ", ".join(f"{counts[kind]} to {kind}" for kind in COUNTED if kind != "forget" or counts[kind])
+    imports = sum(change.importing for change in plan_changes)
+    totals = ", ".join(
+        [f"{imports} to import"] * bool(imports)
+        + [f"{counts[kind]} to {kind}" for kind in COUNTED if kind != "forget" or counts[kind]]
+    )
     lines = [f"#### Terraform plan: {code(title)}", "", f"**{totals}**", ""]
     risky = [c for c in plan_changes if c.kind in ("destroy", "replace") and c.resource_type in AT_RISK]
     if risky:
         lines += ["> [!CAUTION]", "> Data or memberships are lost on apply:"]
         lines += [f"> - **{c.kind}** {code(c.address)}: {AT_RISK[c.resource_type]}" for c in _ordered(risky)]
         lines.append("")
-    shown = [c for c in plan_changes if c.kind in COUNTED]
+    shown = [c for c in plan_changes if c.kind in COUNTED or c.importing]
     if not shown:
         return "\n".join([*lines, "No changes."]) + "\n"
     lines += ["| action | resource |", "|---|---|"]
-    lines += [f"| {c.kind} | {code(c.address)} |" for c in _ordered(shown)]
+    lines += [f"| {_action(c)} | {code(c.address)} |" for c in _ordered(shown)]
     return "\n".join(lines) + "\n"
 
 
+def _action(change: Change) -> str:
+    if not change.importing:
+        return change.kind
+    return "import" if change.kind == "noop" else f"import, then {change.kind}"
+
+
 def _ordered(plan_changes: Sequence[Change]) -> list[Change]:
-    """Destroys first, then replacements, then the rest; by address within a kind."""
-    rank = {kind: index for index, kind in enumerate(("destroy", "replace", "forget", "change", "add"))}
-    return sorted(plan_changes, key=lambda c: (rank[c.kind], c.address))
+    """Imports first (what is adopted), then destroys, then replacements, then the rest; by
+    address within a kind."""
+    rank = {
+        kind: index for index, kind in enumerate(("destroy", "replace", "forget", "change", "add", "noop"))
+    }
+    return sorted(plan_changes, key=lambda c: (not c.importing, rank[c.kind], c.address))

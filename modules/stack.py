@@ -8,12 +8,15 @@ import jsii
 from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack
 from constructs import Construct, Node
 
-from modules import naming
+from modules import adoption, naming
 from modules.access_model import environment_access
 from modules.aws import (
     AwsProvider,
+    AwsProviderAssumeRole,
     AwsProviderDefaultTags,
     CognitoIdentityPool,
+    CognitoIdentityPoolRolesAttachment,
+    CognitoUserGroup,
     IamRole,
     KmsKey,
 )
@@ -29,16 +32,20 @@ from modules.policies import principal_tags
 from modules.policies.actions import http_methods
 from modules.policies.environment_documents import EnvironmentDocuments, environment_documents
 from modules.policies.references import References
+from modules.reference_auth import REFERENCE_AUTH_DESCRIPTION, reference_auth
 
 
 class GroupFoldersStack(TerraformStack):
+    """`imports`: the Terraform `import` blocks of what the environment adopts (modules.adoption),
+    which synth writes beside the stack."""
+
     def __init__(self, scope: Construct, environment: Environment, templates: Path | None = None) -> None:
         """`templates`: the access levels' directory (None: groupfolders' own)."""
         self._addresses: dict[str, Node | TerraformElement] = {}
         super().__init__(scope, environment.name)
+        self.imports = adoption.imports(environment, _resource_types())
         documents = environment_documents(environment, stack_references(environment), templates)
-        default_tags = [AwsProviderDefaultTags(tags=environment.default_tags)]
-        AwsProvider(self, "aws", region=environment.region, default_tags=default_tags)
+        _provider(self, environment)
         _backend(self, environment)
         pool_name = naming.identity_pool_name(environment)
         FilesBucket(
@@ -66,7 +73,13 @@ class GroupFoldersStack(TerraformStack):
             client_name=naming.user_pool_client_name(environment),
             pre_token_lambda_arn=claims.arn if claims else None,
         )
-        identity = CognitoIdentity(self, pool_name=pool_name, directory=directory, trust=documents.trust)
+        identity = CognitoIdentity(
+            self,
+            pool_name=pool_name,
+            directory=directory,
+            trust=documents.trust,
+            adopted=environment.identity_pool.existing_id is not None,
+        )
         no_group = FolderRole(
             self,
             naming.NO_GROUP,
@@ -112,6 +125,16 @@ class GroupFoldersStack(TerraformStack):
             naming.CLIENT_CONFIG_OUTPUT,
             value=client_config(environment, environment_access(environment, templates), ids),
             description="amplify_outputs.json for web and mobile clients",
+        )
+        TerraformOutput(
+            self,
+            naming.REFERENCE_AUTH_OUTPUT,
+            value=reference_auth(
+                ids,
+                auth_role_arn=no_group.role.arn,
+                group_role_arns={group.name: roles[group.name].arn for group in environment.groups_by_name},
+            ),
+            description=REFERENCE_AUTH_DESCRIPTION,
         )
 
     @jsii.member(jsii_name="allocateLogicalId")
@@ -177,6 +200,14 @@ def _group_roles(
     }
 
 
+def _resource_types() -> adoption.ResourceTypes:
+    return adoption.ResourceTypes(
+        group=CognitoUserGroup.TF_RESOURCE_TYPE,
+        identity_pool=CognitoIdentityPool.TF_RESOURCE_TYPE,
+        roles_attachment=CognitoIdentityPoolRolesAttachment.TF_RESOURCE_TYPE,
+    )
+
+
 def _path(element: Node | TerraformElement) -> str:
     return (element if isinstance(element, Node) else element.node).path
 
@@ -205,6 +236,22 @@ def _role_base(environment: Environment, group_name: str) -> str:
 
 def _reference(resource: type, name: str, attribute: str) -> str:
     return "${" + f"{resource.TF_RESOURCE_TYPE}.{name}.{attribute}" + "}"  # type: ignore[attr-defined]
+
+
+def _provider(stack: TerraformStack, environment: Environment) -> None:
+    """`account_id`: any other account's credentials fail before a change; `deploy_role_arn`:
+    the provider assumes that role (one CI identity, several accounts)."""
+    role = environment.deploy_role_arn
+    AwsProvider(
+        stack,
+        "aws",
+        region=environment.region,
+        default_tags=[AwsProviderDefaultTags(tags=environment.default_tags)],
+        allowed_account_ids=[environment.account_id] if environment.account_id else None,
+        assume_role=[AwsProviderAssumeRole(role_arn=role, session_name=f"groupfolders-{environment.name}")]
+        if role
+        else None,
+    )
 
 
 def _backend(stack: TerraformStack, environment: Environment) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from modules import naming
+from modules.adoption import IMPORTS_FILE
 from modules.config.model import Environment
 from modules.output_dir import terraform_files
 
@@ -24,9 +25,12 @@ def synth_summary(environments: Sequence[Environment], outdir: Path) -> str:
     for environment in environments:
         path = stack_file(outdir, environment.name)
         stack = json.loads(path.read_text())
+        imports = path.parent / IMPORTS_FILE
+        imported = imports.read_text().count("\nimport {") if imports.exists() else 0
         lines.append(
-            f"{environment.name}: {len(environment.groups)} groups, "
-            f"{resource_count(stack)} resources -> {path}"
+            f"{environment.name}: {len(environment.groups)} groups, {resource_count(stack)} resources"
+            + (f" ({imported} imported, see {IMPORTS_FILE})" if imported else "")
+            + f" -> {path}"
         )
         for group in environment.groups_by_name:
             folders, role = ", ".join(group.folders), naming.group_role_name(environment, group)

@@ -8,6 +8,7 @@ from pathlib import Path
 from cdktf import App
 
 from modules import output_dir
+from modules.adoption import IMPORTS_FILE, imports_tf
 from modules.config.model import Environment
 from modules.progress import Progress
 from modules.stack import GroupFoldersStack
@@ -30,9 +31,9 @@ def synthesize(
     templates: Path | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """`outdir` holds exactly the stacks asked for (each with its VERSIONS_FILE) and cdktf's
-    manifest, or stays as it was; Terraform's working files in `stacks/<env>/` stay in place
-    either way.
+    """`outdir` holds exactly the stacks asked for (each with its VERSIONS_FILE, and its
+    IMPORTS_FILE where it adopts something) and cdktf's manifest, or stays as it was;
+    Terraform's working files in `stacks/<env>/` stay in place either way.
 
     It must be absent, empty or groupfolders' own earlier output (see modules/output_dir.py).
     """
@@ -41,12 +42,16 @@ def synthesize(
 
     def build(staging: Path) -> None:
         app = App(outdir=str(staging), stack_traces=False)
+        stacks = []
         for environment in environments:
             with steps.step(f"  building the stack of {environment.name}"):
-                GroupFoldersStack(app, environment, templates)
+                stacks.append(GroupFoldersStack(app, environment, templates))
         with steps.step("  writing the stacks"):
             app.synth()
-        for environment in environments:
-            (staging / "stacks" / environment.name / VERSIONS_FILE).write_text(VERSIONS)
+        for environment, stack in zip(environments, stacks, strict=True):
+            directory = staging / "stacks" / environment.name
+            (directory / VERSIONS_FILE).write_text(VERSIONS)
+            if stack.imports:
+                (directory / IMPORTS_FILE).write_text(imports_tf(stack.imports))
 
     output_dir.replace(outdir, build)

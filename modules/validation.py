@@ -8,7 +8,7 @@ from pathlib import Path
 from modules import limits, naming
 from modules.across_environments import problems_across
 from modules.config.load import environment_files, load_environment
-from modules.config.model import Environment, Group, tag_problem
+from modules.config.model import Environment, Group, arn_account, tag_problem
 from modules.config.yaml_source import FieldPath, Source
 from modules.errors import ConfigError, Problem, did_you_mean
 from modules.folders import first_overlaps
@@ -260,6 +260,55 @@ def pool_in_region(environment: Environment, source: Source) -> Iterator[Problem
     if existing is not None and not existing.startswith(f"{environment.region}_"):
         reason = f"{existing!r} is a pool of another region than {environment.region}"
         yield source.problem(("user_pool", "existing_id"), reason)
+    identities = environment.identity_pool.existing_id
+    if identities is not None and not identities.startswith(f"{environment.region}:"):
+        reason = f"{identities!r} is an identity pool of another region than {environment.region}"
+        yield source.problem(("identity_pool", "existing_id"), reason)
+
+
+def adoption_needs_existing_pool(environment: Environment, source: Source) -> Iterator[Problem]:
+    """A group is adopted from an existing pool; a pool created here has no groups to adopt."""
+    if environment.user_pool.existing_id is not None:
+        return
+    for index, group in enumerate(environment.groups):
+        if group.adopt is not None:
+            reason = (
+                "adopt says whether a group of an existing pool is imported; this environment creates "
+                "its pool (user_pool.name), so every group is created: drop adopt"
+            )
+            yield _group_problem(source, index, "adopt", reason)
+
+
+def accounts_of_arns(environment: Environment, source: Source) -> Iterator[Problem]:
+    """With account_id, the deploy role, the exempt principals and the bucket's key are of that account."""
+    account = environment.account_id
+    if account is None:
+        return
+    role = environment.deploy_role_arn
+    if role is not None and arn_account(role) != account:
+        reason = (
+            f"deploy_role_arn {role!r} is a role of account {arn_account(role)}, "
+            f"not of account_id {account}: the provider would assume it and allowed_account_ids "
+            "would then refuse every plan"
+        )
+        yield source.problem(("deploy_role_arn",), reason)
+    bucket = environment.bucket
+    for index, principal in enumerate(bucket.exempt_principals):
+        if arn_account(principal) != account:
+            reason = (
+                f"exempt principal {principal!r} is of account {arn_account(principal)}, not of account_id "
+                f"{account}: the folder guard only exempts it from a deny, and a principal of another "
+                "account also needs a grant in the bucket policy, which groupfolders does not write"
+            )
+            yield source.problem(("bucket", "exempt_principals", index), reason)
+    if bucket.kms_key_arn is not None and arn_account(bucket.kms_key_arn) != account:
+        reason = (
+            f"kms_key_arn is a key of account {arn_account(bucket.kms_key_arn)}, "
+            f"not of account_id {account}: the group roles' kms:ViaService grants reach a key of "
+            "another account only if its key policy "
+            "names them, which groupfolders neither writes nor checks; use a key of this account"
+        )
+        yield source.problem(("bucket", "kms_key_arn"), reason)
 
 
 def distinct_role_names(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -427,17 +476,16 @@ def group_counts(environment: Environment, source: Source) -> Iterator[Problem]:
         yield source.problem(("identity_pool", "role_mapping"), reason)
     if _over_role_quota(environment):
         quota = environment.limits.iam_roles_per_account
-        reason = f"{count + 1} roles (one per group, one for no group); {limits.roles_text(quota)}"
+        roles = naming.role_count(environment)
+        reason = f"{roles} roles (one per group, one for no group); {limits.roles_text(quota)}"
         yield source.problem(("groups",), reason)
     if count > limits.GROUPS_PER_USER_POOL:
         yield source.problem(("groups",), f"{count} groups; {limits.GROUPS_PER_USER_POOL_TEXT}")
 
 
 def _over_role_quota(environment: Environment) -> bool:
-    """tags mode has two roles (folders, no group), however many groups."""
-    if environment.identity_pool.role_mapping == "tags":
-        return False
-    return len(environment.groups) + 1 > environment.limits.iam_roles_per_account
+    """tags mode has three roles (folders, folder claims, no group), however many groups."""
+    return naming.role_count(environment) > environment.limits.iam_roles_per_account
 
 
 def distinct_precedence(environment: Environment, source: Source) -> Iterator[Problem]:
@@ -471,6 +519,8 @@ RULES: tuple[Rule, ...] = (
     private_folder_clash,
     private_only_needs_private_folders,
     pool_in_region,
+    adoption_needs_existing_pool,
+    accounts_of_arns,
     tag_rules,
     distinct_role_names,
     distinct_precedence,

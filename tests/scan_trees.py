@@ -44,10 +44,16 @@ def allow_guests(stack: dict) -> None:
     stack["resource"]["aws_cognito_identity_pool"]["identities"]["allow_unauthenticated_identities"] = True
 
 
+def import_in_json(stack: dict) -> None:
+    """What cdktf's `import_from` would write: why modules/adoption.py writes imports.tf instead."""
+    stack["import"] = [{"to": "aws_cognito_user_group.group_finance", "id": "eu-west-1_Pr0dPool1/finance"}]
+
+
 EXAMPLES = "examples"
 BROAD_DOCUMENT = "broad-document"
 PROD_AUTHENTICATED_ROLE, PROD_ALLOWS_GUESTS = "prod-authenticated-role", "prod-allows-guests"
 UNPARSABLE = "unparsable"
+PROD_IMPORT_IN_JSON = "prod-import-in-json"
 
 # Tree name -> its stacks (environment -> cdk.tf.json text), from the examples' output.
 TREES: dict[str, Callable[[Path], dict[str, str]]] = {
@@ -56,4 +62,5 @@ TREES: dict[str, Callable[[Path], dict[str, str]]] = {
     PROD_AUTHENTICATED_ROLE: lambda out: prod_changed(out, authenticated_role),
     PROD_ALLOWS_GUESTS: lambda out: prod_changed(out, allow_guests),
     UNPARSABLE: lambda _: {"dev": UNPARSABLE_STACK},
+    PROD_IMPORT_IN_JSON: lambda out: prod_changed(out, import_in_json),
 }

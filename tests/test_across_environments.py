@@ -82,3 +82,22 @@ def test_equal_pool_names_in_other_regions_and_distinct_local_states_pass(tmp_pa
     )
     (tmp_path / "two.yaml").write_text((tmp_path / "two.yaml").read_text().replace("pool-two", "pool"))
     assert len(load_valid_environments(tmp_path)) == 2
+
+
+def test_a_clash_written_in_a_base_file_names_the_environment(tmp_path: Path):
+    """The groups come from _groups.yaml: the position is there, so the reason names whose it is."""
+    (tmp_path / "_groups.yaml").write_text("groups: [{name: team, access: read, precedence: 1}]\n")
+    for name in ("one", "two"):
+        text = (
+            f"extends: _groups.yaml\napp: demo\nregion: eu-west-1\n"
+            f"user_pool: {{existing_id: eu-west-1_Sh4red, existing_client_id: {name}}}\n"
+            f"bucket: {{name: demo-{name}}}\n"
+        )
+        (tmp_path / f"{name}.yaml").write_text(text)
+    (problem,) = problems(tmp_path)
+    assert problem.startswith(
+        f"{tmp_path}/_groups.yaml:1:11: groups[0].name: environment 'two' ({tmp_path}/two.yaml): group 'team' "
+        f"of user pool eu-west-1_Sh4red is also a group it creates of environment 'one' ({tmp_path}/one.yaml); "
+    )
+    (tmp_path / "two.yaml").write_text((tmp_path / "two.yaml").read_text().replace("Sh4red", "Oth3r"))
+    assert len(load_valid_environments(tmp_path)) == 2

@@ -24,7 +24,9 @@ FIXTURES = PROJECT / "tests" / "plan_fixtures"
 GOLDEN = PROJECT / "tests" / "golden" / "plan_summary"
 
 
-@pytest.mark.parametrize("name", ["group_renamed_pool_destroyed", "first_apply", "no_changes"])
+@pytest.mark.parametrize(
+    "name", ["group_renamed_pool_destroyed", "first_apply", "no_changes", "adopt_groups"]
+)
 def test_summary_is_golden(name: str, capsys):
     assert main(["plan-summary", str(FIXTURES / f"{name}.json"), "--title", "dev"]) == 0
     text = capsys.readouterr().out
@@ -33,6 +35,42 @@ def test_summary_is_golden(name: str, capsys):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text)
     assert golden.read_text() == text, f"{golden.name} differs; review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_imports_are_counted_and_listed_first():
+    """`change.importing` (Terraform >= 1.5): an adopted object, imported with no change or
+    with the update that follows; before every other change, as Terraform counts them."""
+    found = load_plan(FIXTURES / "adopt_groups.json")
+    assert [(c.address, c.kind, c.importing) for c in found if c.importing] == [
+        ("aws_cognito_user_group.group_team", "change", True),
+        ("aws_cognito_identity_pool.identities", "noop", True),
+        ("aws_cognito_identity_pool_roles_attachment.identities_roles", "change", True),
+    ]
+    rows = [line for line in summary(found, "prod").splitlines() if line.startswith("| ")][1:]
+    assert rows == [
+        "| import, then change | `aws_cognito_identity_pool_roles_attachment.identities_roles` |",
+        "| import, then change | `aws_cognito_user_group.group_team` |",
+        "| import | `aws_cognito_identity_pool.identities` |",
+        "| add | `aws_cognito_user_group.group_fresh` |",
+        "| add | `aws_iam_role.group_team_role` |",
+    ]
+    assert "**3 to import, 2 to add, 2 to change, 0 to replace, 0 to destroy**" in summary(found, "prod")
+    no_import = summary([Change("aws_iam_role.r", "aws_iam_role", "add")], "dev")
+    assert "to import" not in no_import
+
+
+def test_a_replaced_identity_pool_is_at_risk():
+    """Its identity ids name the private folders: a replacement loses every user's folder."""
+    text = summary(
+        [Change("aws_cognito_identity_pool.identities", "aws_cognito_identity_pool", "replace")], "p"
+    )
+    assert (
+        "> - **replace** `aws_cognito_identity_pool.identities`: a replaced identity pool gives every" in text
+    )
+    kept = summary(
+        [Change("aws_cognito_identity_pool.identities", "aws_cognito_identity_pool", "change")], "p"
+    )
+    assert "[!CAUTION]" not in kept
 
 
 def test_every_documented_change_has_its_kind():

@@ -297,13 +297,13 @@ def test_a_base_with_a_link_out_of_its_files_is_refused_in_one_line(tmp_path: Pa
             (
                 "dev.yaml",
                 "user_pool: {name: groupfolders-dev, deletion_protection: false}",
-                "user_pool: {existing_id: eu-west-1_Pr0dPool1, existing_client_id: abc}",
+                "user_pool: {existing_id: eu-west-1_D3vPool1, existing_client_id: abc}",
             ),
             [
-                "- **widened**: user pool: `existing eu-west-1_Pr0dPool1 (app client abc)` "
+                "- **widened**: user pool: `existing eu-west-1_D3vPool1 (app client abc)` "
                 "(was: `new groupfolders-dev`)\n",
                 "- **data loss**: user pool `groupfolders-dev` was created here and is no longer: apply destroys "
-                "it and its users (was: `new groupfolders-dev`; now: `existing eu-west-1_Pr0dPool1 (app client "
+                "it and its users (was: `new groupfolders-dev`; now: `existing eu-west-1_D3vPool1 (app client "
                 "abc)`)\n",
             ],
         ),

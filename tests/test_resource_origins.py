@@ -43,7 +43,13 @@ def test_every_fixed_resource_name_has_a_setting():
     outputs and the account lookup belong to the environment as a whole."""
     unplaced = sorted(name for name in naming.FIXED_NAMES if config_path(ENVIRONMENT, f"aws_x.{name}") == ())
     assert unplaced == sorted(
-        [*naming.OUTPUTS, naming.CLIENT_CONFIG_OUTPUT, naming.ACCOUNT, naming.FOLDERS_ROLE_ARN_OUTPUT]
+        [
+            *naming.OUTPUTS,
+            naming.CLIENT_CONFIG_OUTPUT,
+            naming.REFERENCE_AUTH_OUTPUT,
+            naming.ACCOUNT,
+            naming.FOLDERS_ROLE_ARN_OUTPUT,
+        ]
     )
 
 

@@ -200,6 +200,14 @@ def test_a_stack_checkov_cannot_parse_fails_the_scan(checkov_run: CheckovRun):
         verdict(checkov_run, scan_trees.UNPARSABLE, ["dev"])
 
 
+def test_checkov_cannot_parse_import_blocks_in_the_stack_json(checkov_run: CheckovRun):
+    """checkov 3.3.30 fails on the whole file ("this method receives only dicts"): import blocks
+    live in imports.tf (modules/adoption.py). When this test fails, checkov reads them: they
+    could move into cdk.tf.json."""
+    with pytest.raises(ScanError, match=r"^checkov could not parse: .*prod/cdk\.tf\.json"):
+        verdict(checkov_run, scan_trees.PROD_IMPORT_IN_JSON, ["prod"])
+
+
 def line_of(path: Path, text: str) -> int:
     """The 1-based line of `path` that starts with `text`."""
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(text))

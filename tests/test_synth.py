@@ -392,6 +392,36 @@ def test_client_config_is_amplify_outputs(stacks):
     )
 
 
+def test_reference_auth_is_amplify_gen2_reference_auth_props(stacks):
+    """`referenceAuth({userPoolId, identityPoolId, userPoolClientId, authRoleArn, unauthRoleArn,
+    groups})` (@aws-amplify/backend ReferenceAuthProps): the pool's authenticated role is the
+    no-group role, each group maps to the role it carries; no unauthRoleArn, guests are refused."""
+    output = stacks["staging"]["output"]["amplify_reference_auth"]
+    assert output["value"] == {
+        "userPoolId": "${aws_cognito_user_pool.users.id}",
+        "identityPoolId": "${aws_cognito_identity_pool.identities.id}",
+        "userPoolClientId": "${aws_cognito_user_pool_client.web.id}",
+        "authRoleArn": "${aws_iam_role.no_group_role.arn}",
+        "groups": {g: f"${{aws_iam_role.group_{g}_role.arn}}" for g in GROUPS},
+    }
+    attachment = stacks["staging"]["resource"]["aws_cognito_identity_pool_roles_attachment"]
+    assert attachment["identities_roles"]["roles"] == {"authenticated": output["value"]["authRoleArn"]}
+    groups = stacks["staging"]["resource"]["aws_cognito_user_group"]
+    assert {group["name"]: group["role_arn"] for group in groups.values()} == output["value"]["groups"]
+    # tags mode: every group carries the folders role
+    union = stacks["union"]["output"]["amplify_reference_auth"]["value"]["groups"]
+    assert set(union.values()) == {"${aws_iam_role.folders_role.arn}"}
+
+
+def test_provider_account_only_where_given(stacks):
+    """prod names its account: credentials of any other fail before a change."""
+    (prod,) = stacks["prod"]["provider"]["aws"]
+    assert prod["allowed_account_ids"] == ["123456789012"]
+    assert "assume_role" not in prod
+    (dev,) = stacks["dev"]["provider"]["aws"]
+    assert "allowed_account_ids" not in dev and "assume_role" not in dev
+
+
 def test_provider_default_tags(stacks):
     tags = stacks["dev"]["provider"]["aws"][0]["default_tags"][0]["tags"]
     assert tags == {
@@ -405,6 +435,7 @@ def test_provider_default_tags(stacks):
 def test_outputs(stacks):
     assert sorted(stacks["staging"]["output"]) == sorted(
         ["user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name", "client_config"]
+        + ["amplify_reference_auth"]
         + [f"group_{g}_role_arn" for g in GROUPS]
     )
     assert stacks["staging"]["output"]["group_editors_role_arn"] == {
@@ -498,7 +529,7 @@ def test_adding_a_group_only_adds(example_out, synth_dir, tmp_path_factory):
         # Only blocks that must list every group may change: the client configuration and, with
         # folder_guard (prod), the bucket policy.
         guard = ["data.aws_iam_policy_document.files_policy_document"] if env == "prod" else []
-        must_list_all = [*guard, "output.client_config"]
+        must_list_all = [*guard, "output.amplify_reference_auth", "output.client_config"]
         assert sorted(a for a, b in before.items() if after.get(a) != b) == must_list_all
         assert sorted(set(after) - set(before)) == [
             "aws_cognito_user_group.group_auditors",

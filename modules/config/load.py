@@ -187,6 +187,9 @@ def _problem(source: Source, item: dict, within: FieldPath, model: type[BaseMode
         reason = "must not be empty"
     elif item["type"] == "string_type" and isinstance(item.get("input"), bool):
         reason += " (YAML reads unquoted yes, no, on, off, true, false as booleans: quote the value)"
+    elif item["type"] == "string_type" and isinstance(item.get("input"), int | float):
+        # An account id of 12 digits is a number to YAML, and one with a leading 0 loses it.
+        reason += " (YAML reads an unquoted number as a number: quote the value)"
     elif item["type"] == "value_error" and isinstance(item.get("input"), dict):
         named = [(key, at) for key, at in source.inherited((*within, *loc)) if _names(reason, key)]
         reason += _inherited_note(named)

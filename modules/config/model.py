@@ -39,6 +39,14 @@ RESERVED_TAGS = ("app", "environment")
 MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 TAG_SYMBOLS = frozenset("_.:/=+-@")
 USER_POOL_ID = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
+# Cognito's IdentityPoolId is `<region>:<GUID>` (lowercase hex, as Cognito issues it).
+IDENTITY_POOL_ID = re.compile(
+    r"[a-z]{2}(-[a-z]+)+-[0-9]:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html: a path of
+# `/`-separated parts, a name of up to 64 of [A-Za-z0-9+=,.@_-].
+ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}")
 CLIENT_ID = re.compile(r"[0-9a-z]{1,128}")
 # Characters that are wildcards in IAM (`*`, `?`), policy variables or Terraform
 # interpolation (`$`, `{`, `}`), or that no folder name needs.
@@ -61,6 +69,11 @@ def field_mark(info: FieldInfo, key: str) -> Any:
     """A documentation mark of a field (`hidden`, `new_bucket_only`, `default_text`), or None."""
     extra = info.json_schema_extra
     return extra.get(key) if isinstance(extra, dict) else None
+
+
+def arn_account(arn: str) -> str:
+    """The account of an IAM or KMS ARN past its pattern (`arn:aws:<service>:<region>:<account>:`)."""
+    return arn.split(":")[4]
 
 
 def check_region(region: str) -> str:
@@ -131,6 +144,12 @@ class UserPool(Frozen):
         None, description="the app client of the existing pool (required with `existing_id`)"
     )
     deletion_protection: bool = Field(True, description="new pool: refuse deletion")
+    adopt_groups: bool = Field(
+        False,
+        description="existing pool: its groups of the names in `groups` already exist there; each is "
+        "imported (a Terraform `import` block, id `<pool id>/<name>`) rather than created, then set to the "
+        "YAML's role, precedence and description; `groups[].adopt` overrides it per group",
+    )
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> UserPool:
@@ -148,6 +167,8 @@ class UserPool(Frozen):
             )
         if self.existing_client_id is not None and not CLIENT_ID.fullmatch(self.existing_client_id):
             raise ValueError(f"existing_client_id {self.existing_client_id!r} is not an app client id")
+        if self.adopt_groups and self.existing_id is None:
+            raise ValueError("adopt_groups imports groups of an existing pool; give existing_id, or drop it")
         return self
 
 
@@ -172,6 +193,22 @@ class IdentityPool(Frozen):
         le=50,
         description="`tags`: how many folders of one access level a user may hold (one principal tag each)",
     )
+    existing_id: str | None = Field(
+        None,
+        description="an existing identity pool (`<region>:<GUID>`) to import with its roles attachment "
+        "rather than create a second pool: its settings and its one role mapping become this file's, "
+        "for every app already using it (see Adopting an existing setup)",
+    )
+
+    @field_validator("existing_id")
+    @classmethod
+    def _identity_pool_id(cls, existing_id: str | None) -> str | None:
+        if existing_id is not None and not IDENTITY_POOL_ID.fullmatch(existing_id):
+            raise ValueError(
+                f"existing_id {existing_id!r} is not an identity pool id like "
+                "eu-west-1:0123abcd-0123-4567-89ab-0123456789ab"
+            )
+        return existing_id
 
     @model_validator(mode="after")
     def _folders_per_level_with_tags(self) -> IdentityPool:
@@ -426,6 +463,12 @@ class Group(Frozen):
         json_schema_extra={"default_text": "`[<name>/]`"},
     )
 
+    adopt: bool | None = Field(
+        None,
+        description="existing pool: `true` imports this group (it exists there), `false` creates it",
+        json_schema_extra={"default_text": "`user_pool.adopt_groups`"},
+    )
+
     @field_validator("name")
     @classmethod
     def _safe_name(cls, name: str) -> str:
@@ -482,6 +525,17 @@ class Environment(Frozen):
     name: EnvironmentName = Field(description="the file name", json_schema_extra={"hidden": True})
     app: str = Field(description="name prefix of every role and pool (1-32 of `a-z`, `0-9`, `-`)")
     region: str = Field(description="the AWS region of the pools (aws partition)")
+    account_id: str | None = Field(
+        None,
+        description="the AWS account (12 digits) to deploy to: the provider's `allowed_account_ids`, so "
+        "other credentials fail before any change; the checks across environments count per account "
+        "(environments without one share one account)",
+    )
+    deploy_role_arn: str | None = Field(
+        None,
+        description="an IAM role the provider assumes to deploy (`assume_role`): one CI identity "
+        "deploying to several accounts; a role of `account_id` where that is given",
+    )
     backend: Backend = Backend()
     tags: dict[str, str] = Field(
         {}, description="provider default tags (besides `app` and `environment`), as IAM allows them"
@@ -510,6 +564,24 @@ class Environment(Frozen):
     def _region(cls, region: str) -> str:
         return check_region(region)
 
+    @field_validator("account_id")
+    @classmethod
+    def _account_id(cls, account_id: str | None) -> str | None:
+        if account_id is not None and not ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(
+                f"account_id {account_id!r} is not an AWS account id (12 digits, quoted in YAML)"
+            )
+        return account_id
+
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _deploy_role_arn(cls, arn: str | None) -> str | None:
+        if arn is not None and not ROLE_ARN.fullmatch(arn):
+            raise ValueError(
+                f"deploy_role_arn {arn!r} is not an IAM role ARN like arn:aws:iam::123456789012:role/deploy"
+            )
+        return arn
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
@@ -519,6 +591,10 @@ class Environment(Frozen):
                 f"{', '.join(reserved)}: set by groupfolders (app, environment) or by AWS (aws:)"
             )
         return tags
+
+    def adopts(self, group: Group) -> bool:
+        """Whether `group` exists in the existing pool and is imported rather than created."""
+        return self.user_pool.adopt_groups if group.adopt is None else group.adopt
 
     @property
     def default_tags(self) -> dict[str, str]:

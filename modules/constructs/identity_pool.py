@@ -25,7 +25,11 @@ GROUPS_CLAIM = "cognito:groups"
 
 
 class CognitoIdentity(Construct):
-    """Exposes `pool_id` and `trust_json`, the assume-role document every role uses."""
+    """Exposes `pool_id` and `trust_json`, the assume-role document every role uses.
+
+    `adopted`: the pool exists and the stack imports it with its roles attachment
+    (modules.adoption); it keeps its own name, and takes these settings and the role mapping.
+    """
 
     def __init__(
         self,
@@ -34,6 +38,7 @@ class CognitoIdentity(Construct):
         pool_name: str,
         directory: UserDirectory,
         trust: Document,
+        adopted: bool = False,
     ) -> None:
         super().__init__(scope, "cognito_identity")
         pool = CognitoIdentityPool(
@@ -49,6 +54,7 @@ class CognitoIdentity(Construct):
                     server_side_token_check=True,
                 )
             ],
+            lifecycle={"ignore_changes": ["identity_pool_name"]} if adopted else None,
         )
         self.pool_id = pool.id
         self.trust_json = policy_document(self, naming.COGNITO_TRUST, trust).json
