@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint).
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-aws.txt
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
