@@ -24,8 +24,8 @@ class RecordingSession:
     calls: list[str] = field(default_factory=list)
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def client(self, service: str) -> Any:
-        client = self.session.client(service)
+    def client(self, service: str, **options: Any) -> Any:
+        client = self.session.client(service, **options)
         client.meta.events.register("before-call.*.*", self._record)
         return _Extended(client, self.extra.get(service, {})) if service in self.extra else client
 
@@ -90,9 +90,55 @@ def seed_estate(session: Any) -> Seed:
     managed = iam.create_policy(PolicyName="analysts-files", PolicyDocument=json.dumps(wide))["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="analysts-role", PolicyArn=managed)
     idp.create_group(
-        UserPoolId=pool, GroupName="finance", Precedence=10, RoleArn=finance, Description="Reports: \"Q1\"\n"
+        UserPoolId=pool, GroupName="finance", Precedence=10, RoleArn=finance, Description='Reports: "Q1"\n'
     )
     idp.create_group(UserPoolId=pool, GroupName="analysts", Precedence=20, RoleArn=analysts)
     idp.create_group(UserPoolId=pool, GroupName="uploads")
     idp.create_group(UserPoolId=pool, GroupName="has space", Precedence=5)
     return Seed(pool, client, {"finance": finance, "analysts": analysts})
+
+
+@dataclass(frozen=True)
+class Deployed:
+    pool_id: str
+    client_id: str
+    identity_pool_id: str
+    roles: dict[str, str]  # group name → the ARN of the role its members receive
+
+
+def deploy_to_moto(session: Any, environment: Any) -> Deployed:
+    """What `terraform apply` would leave for `environment` (a new pool), by the names
+    groupfolders gives: pool, app client, identity pool, groups with their roles, bucket."""
+    from modules import naming  # noqa: PLC0415
+
+    idp, iam, s3 = session.client("cognito-idp"), session.client("iam"), session.client("s3")
+    pool = idp.create_user_pool(PoolName=environment.user_pool.name)["UserPool"]["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName=naming.user_pool_client_name(environment),
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    identity_pool = session.client("cognito-identity").create_identity_pool(
+        IdentityPoolName=naming.identity_pool_name(environment),
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[
+            {"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool}", "ClientId": client}
+        ],
+    )["IdentityPoolId"]
+    roles = {}
+    for group in environment.groups_by_name:
+        name = naming.group_role_name(environment, group)
+        try:
+            roles[group.name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            roles[group.name] = iam.get_role(RoleName=name)["Role"]["Arn"]
+        idp.create_group(
+            UserPoolId=pool, GroupName=group.name, Precedence=group.precedence, RoleArn=roles[group.name]
+        )
+    s3.create_bucket(
+        Bucket=environment.bucket.bucket_name, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    s3.put_bucket_versioning(
+        Bucket=environment.bucket.bucket_name, VersioningConfiguration={"Status": "Enabled"}
+    )
+    return Deployed(pool, client, identity_pool, roles)
