@@ -4,10 +4,12 @@ synthesized policies through an IAM evaluator we did not write."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
 
+from modules import naming
 from modules.access_model import environment_access
 from modules.cli import main
 from modules.validation import load_valid_environments
@@ -21,7 +23,10 @@ from modules.verify.matrix import (
     member_sets,
 )
 from tests.aws_fakes import RecordingSession, deploy_to_moto, moto_session
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, load_stack
+from tests.evaluated_aws import EvaluatedSession
+
+READER_PASSWORD = "Rd-1!aaaaAAAA"  # noqa: S105 - a test user's, in moto
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +145,10 @@ def test_read_only_writes_nothing(environments, moto_staging, capsys, tmp_path, 
     idp = session.client("cognito-idp")
     idp.admin_create_user(UserPoolId=deployed.pool_id, Username="reader", MessageAction="SUPPRESS")
     idp.admin_set_user_password(
-        UserPoolId=deployed.pool_id, Username="reader", Password="Rd-1!aaaaAAAA", Permanent=True
+        UserPoolId=deployed.pool_id, Username="reader", Password=READER_PASSWORD, Permanent=True
     )
     idp.admin_add_user_to_group(UserPoolId=deployed.pool_id, Username="reader", GroupName="analysts")
-    monkeypatch.setenv("READER_PASSWORD", "Rd-1!aaaaAAAA")
+    monkeypatch.setenv("READER_PASSWORD", READER_PASSWORD)
     users = tmp_path / "users.yaml"
     users.write_text("users:\n  - {groups: [analysts], username: reader, password_env: READER_PASSWORD}\n")
     recording = RecordingSession(session)
@@ -202,3 +207,52 @@ def test_without_boto3_verify_says_how_to_get_it(monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "error: this command calls AWS through boto3, which is not installed: pip install 'groupfolders[aws]'\n"
     )
+
+
+# --- the whole flow against S3 decided by the synthesized policies
+
+
+@pytest.fixture
+def evaluated_dev(environments, example_out):
+    dev = environments["dev"]
+    with moto_session() as session:
+        deploy_to_moto(session, dev)
+        yield EvaluatedSession(session, load_stack(example_out, "dev"), dev), dev
+
+
+def test_against_the_synthesized_policies_verify_agrees(evaluated_dev, capsys):
+    session, dev = evaluated_dev
+    code = verify(dev, environment_access(dev), users=None, read_only=False, output="json", session=session)
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["mismatches"] == []
+    observed = {
+        (tuple(s["members"]), p["folder"], p["capability"]): p["observed"]
+        for s in report["member_sets"]
+        for p in s["probes"]
+    }
+    # it did probe: each side of the matrix is there
+    assert observed[(("finance",), "finance/reports/", "write")] is True
+    assert observed[(("finance",), "content/", "write")] is False
+    assert observed[((), "private/<identity id>/", "delete")] is True  # private_only
+
+
+def test_one_widened_statement_is_found(evaluated_dev, capsys):
+    session, dev = evaluated_dev
+    role = naming.role_name(dev, next(g for g in dev.groups if g.name == "analysts"))
+    (statement,) = [s for s in session.policies[role]["Statement"] if s["Sid"] == "GroupReadObjects"]
+    statement["Resource"] = "arn:aws:s3:::acme-groupfolders-dev/*"  # analysts read every folder
+    code = verify(dev, environment_access(dev), users=None, read_only=False, output="md", session=session)
+    err = capsys.readouterr().err
+    assert code == 1
+    mismatches = [line.removeprefix("mismatch: ") for line in err.splitlines()]
+    assert (
+        "member of analysts: read on content/ (other group's): expected denied, observed allowed"
+        in mismatches
+    )
+    assert (
+        "member of analysts: read on private/<another identity>/ (another identity's private): expected denied, observed allowed"
+        in mismatches
+    )
+    assert all(m.startswith("member of analysts: read on ") for m in mismatches)

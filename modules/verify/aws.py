@@ -7,6 +7,7 @@ folder under the run's own key (deleted again, every version); `read_only` write
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from modules.verify.matrix import (
 
 DENIED = frozenset({"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId"})
 MISSING = frozenset({"NoSuchKey", "404"})
+SEED = b"groupfolders verify\n"
 USER_DOMAIN = "example.invalid"  # RFC 2606: no mail can reach a test user
 
 
@@ -190,6 +192,8 @@ def observe(
     prefixes = {location.folder: folder_path(location.folder, identity, another) for location in locations}
     allowed: dict[Cell, bool] = {}
     try:
+        if not read_only:
+            _seed(session, deployment, list(prefixes.values()), run)
         for folder, prefix in prefixes.items():
             allowed.update(_probe(s3, deployment.bucket, folder, prefix, run=run, read_only=read_only))
     finally:
@@ -198,17 +202,28 @@ def observe(
     return Observed(user.members, True, allowed)
 
 
+def _seed(session: Any, deployment: Deployment, prefixes: list[str], run: str) -> None:
+    """With the caller's credentials, the run's object in each folder, so that a read probe
+    reads something: S3 answers a read of a missing key with 403 to a caller who may not
+    list, whatever GetObject allows. A folder the caller may not write (a folder guard that
+    does not exempt them) keeps no object; its read is then judged as in read-only mode."""
+    s3 = session.client("s3")
+    for prefix in prefixes:
+        key = probe_key(prefix, run)
+        _allowed(functools.partial(s3.put_object, Bucket=deployment.bucket, Key=key, Body=SEED))
+
+
 def _probe(s3: Any, bucket: str, folder: str, prefix: str, *, run: str, read_only: bool) -> dict[Cell, bool]:
-    """list, then write the run's object, read it (a missing key reads as allowed: S3 says
-    404 only to a caller who may list), delete it; read-only: list and read only."""
+    """list, read the run's object, overwrite it, delete it; read-only: list, and read a key
+    that does not exist (404 reads as allowed: S3 says so only to a caller who may list)."""
     key = probe_key(prefix, run)
     calls = {
         "list": lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1),
-        "write": lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"groupfolders verify\n"),
+        "write": lambda: s3.put_object(Bucket=bucket, Key=key, Body=SEED),
         "read": lambda: _read(s3, bucket, key),
         "delete": lambda: s3.delete_object(Bucket=bucket, Key=key),
     }
-    order = READ_ONLY if read_only else ("list", "write", "read", "delete")
+    order = READ_ONLY if read_only else ("list", "read", "write", "delete")
     return {(folder, capability): _allowed(calls[capability]) for capability in order}
 
 
