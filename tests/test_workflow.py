@@ -155,3 +155,16 @@ def test_a_comment_that_merely_mentions_the_marker_is_not_taken_over(tmp_path):
     result = post_sections(tmp_path, [quoted], [["access", "diff\n"]])
     assert result["calls"] == ["create"]
     assert result["comments"][0] == quoted
+
+
+def test_deploy_verifies_dev_and_staging_after_apply():
+    deploy = steps("deploy")
+    (applied,) = [i for i, s in enumerate(deploy) if "apply -input=false plan.tfplan" in s.get("run", "")]
+    (verified,) = [i for i, s in enumerate(deploy) if "groupfolders verify" in s.get("run", "")]
+    assert applied < verified
+    only = "${{ matrix.environment == 'dev' || matrix.environment == 'staging' }}"
+    assert [s["if"] for s in deploy[applied + 1 :]] == [only, only, only]
+    step = deploy[verified]
+    assert '.venv/bin/groupfolders verify --env "$ENVIRONMENT" > "verify-$ENVIRONMENT.md"' in step["run"]
+    assert "-r requirements-aws.txt" in step["run"]
+    assert step["run"].rstrip().endswith('exit "$code"')
