@@ -66,9 +66,7 @@ def test_what_did_not_match_is_said_in_comments(estate, capsys):
     _, text, _ = run(session, seed, capsys)
     comments = [line.strip() for line in text.splitlines() if line.strip().startswith("#")]
     assert comments[0] == HEADER
-    assert (
-        f'# finance: role "{seed.roles["finance"]}": its policy is exactly access level read' in comments
-    )
+    assert f'# finance: role "{seed.roles["finance"]}": its policy is exactly access level read' in comments
     assert (
         f'# analysts: role "{seed.roles["analysts"]}": its policy (5 statements) is no access level '
         "exactly; the closest is readwrite with the private folder; beyond it: Allow "
@@ -160,6 +158,47 @@ def test_an_identity_pool_gives_its_id_mapping_and_client(estate, capsys, tmp_pa
     assert f"  # the pool's app clients: {clients}; give your app's" in text.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("mappings", "written"),
+    [
+        ({"Type": "Rules", "AmbiguousRoleResolution": "Deny"}, ("rules", "deny")),
+        (None, ("token", "deny")),
+    ],
+)
+def test_the_identity_pools_mapping_decides_role_mapping(estate, capsys, tmp_path, mappings, written):
+    session, seed = estate
+    provider = f"cognito-idp.{REGION}.amazonaws.com/{seed.pool_id}"
+    roles = {"IdentityPoolId": IDENTITY_POOL, "Roles": {}, "RoleMappings": {}}
+    if mappings:
+        roles["RoleMappings"] = {f"{provider}:{seed.client_id}": mappings}
+    described = {"IdentityPoolId": IDENTITY_POOL, "CognitoIdentityProviders": []}
+    recording = RecordingSession(
+        session,
+        extra={
+            "cognito-identity": {
+                "describe_identity_pool": lambda **_: described,
+                "get_identity_pool_roles": lambda **_: roles,
+            }
+        },
+    )
+    _, text, _ = run(recording, seed, capsys, identity_pool_id=IDENTITY_POOL)
+    (tmp_path / "adopted.yaml").write_text(text)
+    (environment,) = load_valid_environments(tmp_path)
+    assert (environment.identity_pool.role_mapping, environment.identity_pool.users_without_group) == written
+    note = "  # no role mapping for this user pool was found: token, the default, is written"
+    assert (note in text.splitlines()) == (mappings is None)
+
+
+def test_output_in_a_missing_directory_is_one_line(estate, capsys, tmp_path):
+    session, seed = estate
+    code, out, err = run(session, seed, capsys, output=tmp_path / "nowhere" / "adopted.yaml")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: {tmp_path / 'nowhere'} is not a directory: give --output a file in one\n",
+    )
+
+
 def test_output_is_written_and_replaced_only_while_it_is_ours(estate, capsys, tmp_path):
     session, seed = estate
     output = tmp_path / "adopted.yaml"
@@ -231,7 +270,9 @@ def test_a_policy_on_another_folder_is_no_level():
     inference = infer_level("team", tuple(statements), BUCKET_SCOPE, TEMPLATE_DIRECTORY)
     assert (inference.level, inference.matched) == ("list", False)
     assert "the closest is list with the private folder; beyond it: " in inference.reason
-    assert "Allow s3:GetObject, s3:GetObjectVersion on arn:aws:s3:::acme-files/elsewhere/*" in inference.reason
+    assert (
+        "Allow s3:GetObject, s3:GetObjectVersion on arn:aws:s3:::acme-files/elsewhere/*" in inference.reason
+    )
     assert inference.reason.endswith(
         "lacking: Allow s3:ListBucket, s3:ListBucketVersions on arn:aws:s3:::acme-files with a condition"
     )

@@ -163,6 +163,29 @@ def test_read_only_writes_nothing(environments, moto_staging, capsys, tmp_path, 
     assert '"observed": null' in out  # write and delete were not probed
 
 
+def test_the_cli_verifies_with_the_callers_credentials(moto_staging, capsys):
+    assert main(["verify", "--env", "staging", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["mismatches"] == [line.removeprefix("mismatch: ") for line in err.splitlines()]
+    assert "## member of `finance` + `editors`" not in out  # JSON, not Markdown
+
+
+def test_without_pycognito_verify_says_how_to_get_it_and_deletes_its_users(
+    environments, moto_staging, capsys, monkeypatch
+):
+    session, deployed = moto_staging
+    monkeypatch.setitem(sys.modules, "pycognito.aws_srp", None)
+    staging = environments["staging"]
+    code = verify(
+        staging, environment_access(staging), users=None, read_only=False, output="md", session=session
+    )
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: verify signs in with pycognito (SRP), which is not installed: pip install 'groupfolders[aws]'\n",
+    )
+    assert session.client("cognito-idp").list_users(UserPoolId=deployed.pool_id)["Users"] == []
+
+
 def test_read_only_needs_a_users_file(environments, capsys):
     staging = environments["staging"]
     code = verify(

@@ -62,7 +62,11 @@ def discover(request: Request, session: object | None = None) -> int:
 
 def _check_output(output: Path | None) -> None:
     """Lose nothing: replace only a file that discover wrote and nobody edited since."""
-    if output is None or not output.exists():
+    if output is None:
+        return
+    if not output.parent.is_dir():
+        raise DiscoverError(f"{output.parent} is not a directory: give --output a file in one")
+    if not output.exists():
         return
     if not output.is_file():
         raise DiscoverError(f"{output} is not a file: give --output a file path")

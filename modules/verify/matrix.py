@@ -163,6 +163,10 @@ def _members(members: tuple[str, ...]) -> str:
     return f"member of {' + '.join(members)}" if members else "user in no group"
 
 
+def _members_markdown(members: tuple[str, ...]) -> str:
+    return f"member of {' + '.join(map(_code, members))}" if members else "user in no group"
+
+
 def _yes(value: bool) -> str:
     return "issued" if value else "refused"
 
@@ -193,7 +197,7 @@ def verification_markdown(verification: Verification) -> str:
     lines.append("✓ allowed as expected, · denied as expected, - not probed, ✗ mismatch")
     for result in verification.results:
         wanted, seen = result.expected, result.observed
-        lines += ["", f"## {_members(wanted.members)}", ""]
+        lines += ["", f"## {_members_markdown(wanted.members)}", ""]
         lines.append(
             f"credentials: expected {_yes(wanted.credentials)}, observed {_yes(seen.credentials)}"
             + (f" ({seen.note})" if seen.note else "")
