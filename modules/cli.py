@@ -1,11 +1,12 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`, `explain`, `schema`.
+default), `report`, `check`, `plan-summary`, `explain`, `schema`, and the two that call AWS
+(boto3, the `aws` extra), `discover` and `verify` (modules/discover/, modules/verify/).
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
-finding of `check` included); main.py adds 130 for Ctrl-C. Only `synth` and `check` import
-cdktf; `validate` and `report` stay fast. Default paths are relative to the working
-directory, so the CLI serves any repository's environments.
+finding of `check` and a mismatch of `verify` included); main.py adds 130 for Ctrl-C. Only
+`synth` and `check` import cdktf; `validate` and `report` stay fast. Default paths are
+relative to the working directory, so the CLI serves any repository's environments.
 """
 
 from __future__ import annotations

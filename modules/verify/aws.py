@@ -49,7 +49,7 @@ class Deployment:
 
 
 @dataclass(frozen=True)
-class TestUser:
+class VerifyUser:
     members: tuple[str, ...]
     username: str
     password: str
@@ -109,13 +109,13 @@ def _one(kind: str, name: str, found: list[str]) -> str:
 @contextmanager
 def created_users(
     session: Any, deployment: Deployment, member_sets: tuple[tuple[str, ...], ...], run: str
-) -> Iterator[tuple[TestUser, ...]]:
+) -> Iterator[tuple[VerifyUser, ...]]:
     """One user per member set, in exactly those groups; every one deleted afterwards."""
     idp = session.client("cognito-idp")
-    users: list[TestUser] = []
+    users: list[VerifyUser] = []
     try:
         for index, members in enumerate(member_sets):
-            user = TestUser(members, f"groupfolders-verify-{run}-{index}@{USER_DOMAIN}", _password())
+            user = VerifyUser(members, f"groupfolders-verify-{run}-{index}@{USER_DOMAIN}", _password())
             idp.admin_create_user(
                 UserPoolId=deployment.user_pool_id,
                 Username=user.username,
@@ -154,7 +154,7 @@ def new_run() -> str:
 def observe(
     session: Any,
     deployment: Deployment,
-    user: TestUser,
+    user: VerifyUser,
     locations: tuple[Location, ...],
     *,
     run: str,

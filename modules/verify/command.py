@@ -14,7 +14,15 @@ import yaml
 from modules import sdk
 from modules.access_model import EnvironmentAccess
 from modules.config.model import Environment
-from modules.verify.aws import TestUser, VerifyError, created_users, find_deployment, new_run, observe
+from modules.verify.aws import (
+    Deployment,
+    VerifyError,
+    VerifyUser,
+    created_users,
+    find_deployment,
+    new_run,
+    observe,
+)
 from modules.verify.matrix import (
     Verification,
     compare,
@@ -70,8 +78,12 @@ def verify(
 
 @contextmanager
 def _users(
-    session: Any, deployment: Any, access: EnvironmentAccess, given: tuple[TestUser, ...] | None, run: str
-) -> Iterator[tuple[TestUser, ...]]:
+    session: Any,
+    deployment: Deployment,
+    access: EnvironmentAccess,
+    given: tuple[VerifyUser, ...] | None,
+    run: str,
+) -> Iterator[tuple[VerifyUser, ...]]:
     if given is not None:
         yield given
         return
@@ -79,7 +91,7 @@ def _users(
         yield users
 
 
-def _users_file(path: Path, access: EnvironmentAccess) -> tuple[TestUser, ...]:
+def _users_file(path: Path, access: EnvironmentAccess) -> tuple[VerifyUser, ...]:
     """`users: [{groups: [a, b], username: U, password_env: VAR}]`: the password is read from
     the environment variable VAR, never from the file."""
     try:
@@ -93,7 +105,7 @@ def _users_file(path: Path, access: EnvironmentAccess) -> tuple[TestUser, ...]:
     return tuple(_user(path, index, entry, known) for index, entry in enumerate(entries))
 
 
-def _user(path: Path, index: int, entry: Any, known: set[str]) -> TestUser:
+def _user(path: Path, index: int, entry: Any, known: set[str]) -> VerifyUser:
     where = f"{path}: users[{index}]"
     if not isinstance(entry, dict) or set(entry) != {"groups", "username", "password_env"}:
         raise VerifyError(f"{where}: give exactly groups, username and password_env")
@@ -102,11 +114,10 @@ def _user(path: Path, index: int, entry: Any, known: set[str]) -> TestUser:
         raise VerifyError(f"{where}: groups is a list of group names ([] for a user in no group)")
     unknown = sorted(set(groups) - known)
     if unknown:
-        raise VerifyError(f"{where}: {', '.join(unknown)} is not a group of {access_name(known)}")
+        groups_of = ", ".join(sorted(known))
+        raise VerifyError(
+            f"{where}: {', '.join(unknown)} is not a group of the environment (its groups: {groups_of})"
+        )
     if not isinstance(username, str) or not isinstance(variable, str) or not os.environ.get(variable):
         raise VerifyError(f"{where}: username is text and password_env names a set environment variable")
-    return TestUser(tuple(sorted(groups)), username, os.environ[variable])
-
-
-def access_name(known: set[str]) -> str:
-    return f"the environment (its groups: {', '.join(sorted(known))})"
+    return VerifyUser(tuple(sorted(groups)), username, os.environ[variable])
