@@ -84,6 +84,23 @@ def test_what_did_not_match_is_said_in_comments(estate, capsys):
     assert not any('"private/"' in line for line in comments)
 
 
+def test_a_role_whose_policies_cannot_be_read_is_said_and_gets_list(estate, capsys, tmp_path):
+    session, seed = estate
+    gone = "arn:aws:iam::123456789012:role/deleted-role"
+    session.client("cognito-idp").create_group(
+        UserPoolId=seed.pool_id, GroupName="archive", RoleArn=gone, Precedence=40
+    )
+    _, text, _ = run(session, seed, capsys)
+    assert (
+        f'  # archive: role "{gone}": its policies could not be read (NoSuchEntity); access list, the safest level'
+        in text.splitlines()
+    )
+    (tmp_path / "adopted.yaml").write_text(text)
+    (environment,) = load_valid_environments(tmp_path)
+    assert next(g.access for g in environment.groups if g.name == "archive") == "list"
+    assert "Folders without a group" not in text  # archive/ now has its group
+
+
 def test_discover_only_reads(estate, capsys):
     session, seed = estate
     recording = RecordingSession(session)

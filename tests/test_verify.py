@@ -139,6 +139,23 @@ def test_against_moto_every_too_wide_access_is_a_mismatch(environments, moto_sta
     )
 
 
+def test_against_moto_tags_mode_verifies_the_union(environments, capsys):
+    union = environments["union"]
+    with moto_session() as session:
+        deploy_to_moto(session, union)
+        code = verify(
+            union, environment_access(union), users=None, read_only=False, output="md", session=session
+        )
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "## member of `analysts` + `editors` + `finance` + `uploads`" in out
+    mismatches = [line.removeprefix("mismatch: ") for line in err.splitlines()]
+    assert (
+        "member of analysts + editors + finance + uploads: delete on finance/reports/ (own): "
+        "expected denied, observed allowed"
+    ) in mismatches
+
+
 def test_read_only_writes_nothing(environments, moto_staging, capsys, tmp_path, monkeypatch):
     session, deployed = moto_staging
     staging = environments["staging"]
