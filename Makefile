@@ -21,8 +21,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PIP) --no-deps -e .
 	touch $@
 
-# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint, zizmor).
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint, zizmor,
+# moto) and the aws extra's pins (boto3, pycognito) that they include.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-aws.txt
 	$(PIP) -r requirements-dev.txt
 	touch $@
 

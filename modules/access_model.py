@@ -45,7 +45,7 @@ class RoleAccess:
 
     def allows(self, action: str, path: str, identity_id: str) -> bool:
         """May a caller with `identity_id` do `action` on object key `path` (for a listing: its prefix)?"""
-        return any(_grant_allows(grant, action, path, identity_id) for grant in self.grants)
+        return grants_allow(self.grants, action, path, identity_id)
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,11 @@ def _statement_folders(statement: dict[str, Any], bucket_arn: str) -> list[str]:
 
 def _display(prefix: str) -> str:
     return PRIVATE_FOLDER if prefix == PRIVATE_PREFIX else prefix
+
+
+def grants_allow(grants: Sequence[FolderGrant], action: str, path: str, identity_id: str) -> bool:
+    """Whether any of `grants` lets a caller with `identity_id` do `action` on `path`."""
+    return any(_grant_allows(grant, action, path, identity_id) for grant in grants)
 
 
 def _grant_allows(grant: FolderGrant, action: str, path: str, identity_id: str) -> bool:

@@ -1,11 +1,12 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`, `explain`, `schema`.
+default), `report`, `check`, `plan-summary`, `explain`, `schema`, and the two that call AWS
+(boto3, the `aws` extra), `discover` and `verify` (modules/discover/, modules/verify/).
 
 Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
 replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
-finding of `check` included); main.py adds 130 for Ctrl-C. Only `synth` and `check` import
-cdktf; `validate` and `report` stay fast. Default paths are relative to the working
-directory, so the CLI serves any repository's environments.
+finding of `check` and a mismatch of `verify` included); main.py adds 130 for Ctrl-C. Only
+`synth` and `check` import cdktf; `validate` and `report` stay fast. Default paths are
+relative to the working directory, so the CLI serves any repository's environments.
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_plan_summary(commands)
     _add_explain(commands)
     _add_schema(commands)
+    _add_discover(commands)
+    _add_verify(commands)
     return parser
 
 
@@ -200,8 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
     command = arguments.command or "synth"
     if command == "plan-summary":
         return _plan_summary(arguments.plan, arguments.title)
-    if command == "explain":
-        return _explain(arguments)
+    if command in ("explain", "discover", "verify"):
+        return {"explain": _explain, "discover": _discover, "verify": _verify}[command](arguments)
     if command == "schema":
         print(schema_text(base=arguments.base), end="")
         return 0
@@ -406,4 +409,103 @@ def _add_schema(commands: argparse._SubParsersAction) -> None:
         "--base",
         action="store_true",
         help="the variant for base files (_*.yaml), where nothing is required (default: off)",
+    )
+
+
+def _add_discover(commands: argparse._SubParsersAction) -> None:
+    text = "read an existing user pool, bucket and identity pool (read-only) into an environment YAML"
+    command = commands.add_parser(
+        "discover",
+        help=text,
+        description=f"{text} that adopts them: groups, their folders, access levels inferred from "
+        "their roles' policies where one matches a template exactly. Needs boto3: "
+        "pip install 'groupfolders[aws]'.",
+        epilog="exit codes: 0 written; 1 a wrong command line; 2 AWS unreachable or refused, boto3 "
+        "missing, or --output names a file discover did not write",
+    )
+    command.add_argument(
+        "--user-pool-id", required=True, metavar="ID", help="the user pool (required, no default)"
+    )
+    command.add_argument("--bucket", required=True, metavar="NAME", help="the bucket (required, no default)")
+    command.add_argument(
+        "--identity-pool-id", default=None, metavar="ID", help="the identity pool (default: none; a new one)"
+    )
+    command.add_argument(
+        "--region", default=None, metavar="R", help="AWS region (default: the user pool id's)"
+    )
+    command.add_argument(
+        "--output", type=Path, default=None, metavar="FILE", help="write FILE (default: standard output)"
+    )
+    command.add_argument(
+        "--templates", type=Path, default=None, metavar="DIR", help="the access levels (default: as validate)"
+    )
+
+
+def _discover(arguments: argparse.Namespace) -> int:
+    from modules.discover.command import Request, discover  # noqa: PLC0415 - only this command
+
+    try:
+        templates = _templates(arguments.templates)
+    except ConfigError as error:
+        return _invalid(error)
+    return discover(
+        Request(
+            user_pool_id=arguments.user_pool_id,
+            bucket=arguments.bucket,
+            identity_pool_id=arguments.identity_pool_id,
+            region=arguments.region,
+            output=arguments.output,
+            templates=templates,
+        )
+    )
+
+
+def _add_verify(commands: argparse._SubParsersAction) -> None:
+    text = "prove on AWS that the deployed environment does what the report says"
+    command = commands.add_parser(
+        "verify",
+        help=text,
+        description=f"{text}: sign in a test user per group (and per member set the report singles "
+        "out), get identity-pool credentials as an app does, probe S3 in every folder, and compare with "
+        "the access model. Needs boto3: pip install 'groupfolders[aws]'.",
+        epilog="exit codes: 0 observed equals expected; 1 a mismatch (each listed) or a wrong command "
+        "line; 2 invalid configuration, AWS unreachable or refused, boto3 missing",
+    )
+    _input_arguments(command)
+    command.add_argument(
+        "--env", required=True, metavar="NAME", help="the environment (required, no default)"
+    )
+    command.add_argument(
+        "--users",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="test users to sign in (YAML: users: [{groups: [..], username: U, password_env: VAR}]) "
+        "(default: create one per member set with the admin API, deleted afterwards)",
+    )
+    command.add_argument(
+        "--read-only", action="store_true", help="list and read only, write nothing (default: off)"
+    )
+    command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
+
+
+def _verify(arguments: argparse.Namespace) -> int:
+    from modules.verify.command import verify  # noqa: PLC0415 - only this command needs AWS
+
+    try:
+        templates = _templates(arguments.templates)
+        (environment,) = load_valid_environments(
+            arguments.environments,
+            [arguments.env],
+            templates,
+            extends_outside=arguments.allow_extends_outside,
+        )
+    except ConfigError as error:
+        return _invalid(error)
+    return verify(
+        environment,
+        environment_access(environment, templates),
+        users=arguments.users,
+        read_only=arguments.read_only,
+        output=arguments.format,
     )

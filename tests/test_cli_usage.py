@@ -42,7 +42,17 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_option_of_every_command_says_its_default_and_every_command_its_exit_codes():
     commands = subcommands()
-    assert sorted(commands) == ["check", "explain", "plan-summary", "report", "schema", "synth", "validate"]
+    assert sorted(commands) == [
+        "check",
+        "discover",
+        "explain",
+        "plan-summary",
+        "report",
+        "schema",
+        "synth",
+        "validate",
+        "verify",
+    ]
     for name, command in commands.items():
         assert "exit codes: 0 " in command.format_help(), name
         options = [a for a in command._actions if a.option_strings and a.dest != "help"]

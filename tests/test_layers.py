@@ -45,6 +45,9 @@ STAGES: dict[str, int] = {
     "scan": 10,
     "progress": 0,
     "plan_summary": 0,
+    "sdk": 0,
+    "discover": 5,
+    "verify": 5,
     "cli": 11,
 }
 FIRST_CDKTF_STAGE = STAGES["aws"]

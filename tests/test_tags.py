@@ -46,7 +46,8 @@ from tests.conftest import EXAMPLES, PROJECT, load_stack
 from tests.iam_evaluator import lint, role_arn
 from tests.lambda_handler import HANDLER_SOURCE, template_handler, v1_event
 from tests.session_tags import is_session_tag_value
-from tests.test_semantics import IDENTITY, Probe, bucket_policy, probes, role_policy
+from tests.stack_documents import bucket_policy, role_policy
+from tests.test_semantics import IDENTITY, Probe, probes
 from tests.two_evaluators import Request, decide_all
 
 ENVIRONMENT = "union"

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.conftest import PROJECT
@@ -492,3 +493,20 @@ def test_no_plan_summary_at_all_is_said(tmp_path):
     assert result["comments"][0]["body"] == HEAD + section(
         "plan", "No plan summary was produced: see the plan jobs."
     )
+
+
+@pytest.mark.parametrize(
+    ("job", "verified"), [("deploy-dev", True), ("deploy-staging", True), ("deploy-prod", False)]
+)
+def test_deploy_verifies_dev_and_staging_after_apply(job, verified):
+    deploy = steps(job)
+    (applied,) = [i for i, s in enumerate(deploy) if "apply -input=false plan.tfplan" in s.get("run", "")]
+    (verify,) = [i for i, s in enumerate(deploy) if "groupfolders verify" in s.get("run", "")]
+    assert applied < verify
+    after = deploy[applied + 1 :]
+    assert [s["if"] for s in after] == ["${{ env.ENVIRONMENT != 'prod' }}"] * 3
+    assert (jobs()[job]["env"]["ENVIRONMENT"] != "prod") is verified
+    step = deploy[verify]
+    assert '.venv/bin/groupfolders verify --env "$ENVIRONMENT" > "verify-$ENVIRONMENT.md"' in step["run"]
+    assert "-r requirements-aws.txt" in step["run"]
+    assert step["run"].rstrip().endswith('exit "$code"')
