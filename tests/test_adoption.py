@@ -220,7 +220,7 @@ def test_moving_to_an_existing_identity_pool_widens(tmp_path: Path):
     head = environments(tmp_path / "head", adopt=ADOPTING)
     found = changes(list(accesses(base).values()), list(accesses(head).values()))
     assert [(c.kind, c.detail) for c in found] == [
-        ("widened", f"identity pool: existing {IDENTITIES} (was: new demo-adopt)")
+        ("widened", f"identity pool: `existing {IDENTITIES}` (was: `new demo-adopt`)")
     ]
 
 

@@ -21,6 +21,7 @@ STAGES: dict[str, int] = {
     "bounded_json": 0,
     "output_dir": 0,
     "jsii_package": 0,
+    "node_runtime": 0,
     "config": 1,
     "limits": 0,
     "naming": 2,

@@ -93,7 +93,8 @@ def test_the_schema_command_prints_them(capsys):
         "groupfolders environment",
     )
     assert list(schema["properties"]) == [
-        *("extends", "app", "region", "backend", "tags", "user_pool", "identity_pool", "bucket"),
+        *("extends", "app", "region", "account_id", "deploy_role_arn", "backend", "tags", "user_pool"),
+        *("identity_pool", "bucket"),
         *("private_folders", "limits", "groups", "shared_folders"),
     ]  # not `name`: the file name is the environment's
     assert schema["additionalProperties"] is False

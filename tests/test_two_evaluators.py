@@ -20,12 +20,11 @@ from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
 from tests.iam_evaluator import ACCOUNT, role_arn
 from tests.second_evaluator import DIRECTORY, EvaluatorError, simulator
-from tests.stack_documents import bucket_policy
+from tests.stack_documents import bucket_policy, document
 from tests.test_semantics import (
     IDENTITY,
     Probe,
     RoleUnderTest,
-    document,
     model_allows,
     probe_request,
     probes,

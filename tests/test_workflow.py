@@ -73,7 +73,7 @@ def test_runs_on_every_pull_request_change_including_labels_and_on_main():
 
 def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment():
     text = WORKFLOW.read_text()
-    assert len(re.findall(r"uses: ", text)) == 20
+    assert len(re.findall(r"uses: ", text)) == 22
     assert unpinned(text) == []
     tag = "      - uses: actions/checkout@v5"
     short = "      - uses: actions/checkout@fbc6f39 # v5.1.0"
@@ -89,6 +89,9 @@ def test_every_checkout_keeps_no_credentials():
         if step.get("uses", "").startswith("actions/checkout@")
     ]
     assert sorted({name for name, _ in checkouts}) == [
+        "deploy-dev",  # verify reads the environments (dev and staging; the step is skipped for prod)
+        "deploy-prod",
+        "deploy-staging",
         "gate",
         "plan",
         "plan-comment",
