@@ -67,7 +67,9 @@ class Deployed:
 
 def check(done: Any, step: str) -> None:
     if done.returncode != 0:
-        pytest.fail(f"terraform {step} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+        pytest.fail(
+            f"terraform {step} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +116,11 @@ def _deploy(root: Path, env: str, name: str, templates: Path | None, provider: t
         stack = synthesize(EXAMPLES, env, root / "cdktf.out", templates)
         deployment = prepare(stack, root / "work", provider, running.endpoint, ids)
         timings["synth"] = time.monotonic() - started
-        for step, arguments in (("init", ("init",)), ("validate", ("validate",)), ("apply", ("apply", "-auto-approve"))):
+        for step, arguments in (
+            ("init", ("init",)),
+            ("validate", ("validate",)),
+            ("apply", ("apply", "-auto-approve")),
+        ):
             started = time.monotonic()
             check(deployment.terraform(*arguments), step)
             timings[step] = time.monotonic() - started

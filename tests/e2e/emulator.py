@@ -27,7 +27,9 @@ STARTUP_SECONDS = 60
 
 
 def python() -> Path:
-    return Path(os.environ.get("GROUPFOLDERS_E2E_EMULATOR", str(PROJECT / ".venv-emulator" / "bin" / "python")))
+    return Path(
+        os.environ.get("GROUPFOLDERS_E2E_EMULATOR", str(PROJECT / ".venv-emulator" / "bin" / "python"))
+    )
 
 
 def free_port() -> int:
@@ -92,7 +94,9 @@ def _wait_ready(emulator: Emulator) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if emulator.process.poll() is not None:
-            raise RuntimeError(f"the emulator exited ({emulator.process.returncode}): {emulator.log.read_text()}")
+            raise RuntimeError(
+                f"the emulator exited ({emulator.process.returncode}): {emulator.log.read_text()}"
+            )
         try:
             with urllib.request.urlopen(f"{emulator.endpoint}/_ministack/health", timeout=2):  # noqa: S310
                 return

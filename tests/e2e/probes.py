@@ -26,7 +26,7 @@ from modules.config.model import Environment
 from modules.policies.principal_tags import tag_slots
 from tests.e2e.emulator import ACCOUNT, REGION, ROOT_KEY
 
-PASSWORD = "Probe-Passw0rd!1"  # meets every example pool's password policy
+PASSWORD = "Probe-Passw0rd!1"  # noqa: S105 - users of a throwaway emulator; meets the pools' policy
 OTHER_IDENTITY = f"{REGION}:00000000-0000-4000-8000-000000000000"  # someone else's private folder
 OTHER_PRIVATE = "private/<another identity>/"
 SEED = "seed.txt"
@@ -116,7 +116,9 @@ def create_existing_pool(endpoint: str, name: str) -> tuple[str, str]:
     idp = client("cognito-idp", endpoint)
     pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"])["UserPool"]["Id"]
     app = idp.create_user_pool_client(
-        UserPoolId=pool, ClientName=f"{name}-web", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        UserPoolId=pool,
+        ClientName=f"{name}-web",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )
     return pool, app["UserPoolClient"]["ClientId"]
 
@@ -127,9 +129,16 @@ def deployer_session(endpoint: str) -> dict[str, str]:
     try:
         iam.get_role(RoleName=DEPLOYER)
     except iam.exceptions.NoSuchEntityException:
-        trust = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
-        ]}
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
         iam.create_role(RoleName=DEPLOYER, AssumeRolePolicyDocument=json.dumps(trust))
         admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         iam.put_role_policy(RoleName=DEPLOYER, PolicyName="admin", PolicyDocument=json.dumps(admin))
@@ -174,9 +183,16 @@ def run(
         member.role = got.role.role_name
         s3 = client("s3", endpoint, _assumed(endpoint, member))
         places = [(f, f) for f in folders]
-        places += [(PRIVATE_FOLDER, f"private/{member.identity_id}/"), (OTHER_PRIVATE, f"private/{OTHER_IDENTITY}/")]
+        places += [
+            (PRIVATE_FOLDER, f"private/{member.identity_id}/"),
+            (OTHER_PRIVATE, f"private/{OTHER_IDENTITY}/"),
+        ]
         for shown, prefix in places:
-            reason = NOT_DECIDABLE_TAGS if tags else (NOT_DECIDABLE_PRIVATE if shown.startswith("private/") else None)
+            reason = (
+                NOT_DECIDABLE_TAGS
+                if tags
+                else (NOT_DECIDABLE_PRIVATE if shown.startswith("private/") else None)
+            )
             for capability, action in CAPABILITY_ACTIONS.items():
                 key = prefix if capability == "list" else prefix + _key(capability, member)
                 expected = got.allows(action, key, member.identity_id)
@@ -188,10 +204,14 @@ def run(
 def expected_claims(environment: Environment, got: Received) -> dict[str, str]:
     """The claims the access model says the Lambda issues: each level's folders in its slots."""
     slots = dict(tag_slots(environment))
-    return {key: folder for level, found in got.by_level for key, folder in zip(slots[level], found, strict=False)}
+    return {
+        key: folder for level, found in got.by_level for key, folder in zip(slots[level], found, strict=False)
+    }
 
 
-def invoke_claims(endpoint: str, function_name: str, outputs: dict[str, Any], member: Member) -> dict[str, str]:
+def invoke_claims(
+    endpoint: str, function_name: str, outputs: dict[str, Any], member: Member
+) -> dict[str, str]:
     """The deployed function's answer to the V1_0 event Cognito would send for this sign-in."""
     event = {
         "version": "1",
@@ -199,7 +219,10 @@ def invoke_claims(endpoint: str, function_name: str, outputs: dict[str, Any], me
         "region": REGION,
         "userPoolId": outputs["user_pool_id"],
         "userName": member.username,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": outputs["user_pool_client_id"]},
+        "callerContext": {
+            "awsSdkVersion": "aws-sdk-unknown-unknown",
+            "clientId": outputs["user_pool_client_id"],
+        },
         "request": {
             "userAttributes": {"email": member.username},
             "groupConfiguration": {
@@ -228,7 +251,11 @@ def jwks_verifies(endpoint: str, outputs: dict[str, Any], member: Member) -> boo
         outputs["user_pool_id"],
         outputs["user_pool_client_id"],
         id_token=member.id_token,
-        boto3_client_kwargs={"endpoint_url": endpoint, "aws_access_key_id": "x", "aws_secret_access_key": "x"},
+        boto3_client_kwargs={
+            "endpoint_url": endpoint,
+            "aws_access_key_id": "x",
+            "aws_secret_access_key": "x",
+        },
     )
     try:
         cognito.verify_token(member.id_token, "id_token", "id")
@@ -251,7 +278,9 @@ def _signed_in(endpoint: str, outputs: dict[str, Any], groups: Sequence[str]) ->
     member.id_token = answer["AuthenticationResult"]["IdToken"]
     identities = client("cognito-identity", endpoint)
     logins = {f"cognito-idp.{REGION}.amazonaws.com/{pool}": member.id_token}
-    member.identity_id = identities.get_id(IdentityPoolId=outputs["identity_pool_id"], Logins=logins)["IdentityId"]
+    member.identity_id = identities.get_id(IdentityPoolId=outputs["identity_pool_id"], Logins=logins)[
+        "IdentityId"
+    ]
     member.open_id_token = identities.get_open_id_token(IdentityId=member.identity_id, Logins=logins)["Token"]
     return member
 
@@ -266,7 +295,11 @@ def _vended_role(endpoint: str, outputs: dict[str, Any], member: Member) -> str:
         )["Credentials"]
     except ClientError as error:
         return f"refused: {error.response['Error']['Code']}"
-    keys = {"AccessKeyId": vended["AccessKeyId"], "SecretAccessKey": vended["SecretKey"], "SessionToken": vended["SessionToken"]}
+    keys = {
+        "AccessKeyId": vended["AccessKeyId"],
+        "SecretAccessKey": vended["SecretKey"],
+        "SessionToken": vended["SessionToken"],
+    }
     arn = client("sts", endpoint, keys).get_caller_identity()["Arn"]
     return arn.split("/")[1]
 
@@ -291,7 +324,7 @@ def _key(capability: str, member: Member) -> str:
 def _attempt(s3: Any, capability: str, bucket: str, prefix: str, key: str) -> bool:
     calls: dict[str, Callable[[], Any]] = {
         "list": lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix),
-        "read": lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read(),
+        "read": lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read(),  # noqa: PLW0108 - lazy
         "write": lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"probe"),
         "delete": lambda: s3.delete_object(Bucket=bucket, Key=key),
     }

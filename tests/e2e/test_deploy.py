@@ -88,7 +88,9 @@ def test_gap_id_token_has_groups_but_no_roles(deploy, env):
     """On AWS a member's ID token also carries cognito:roles and cognito:preferred_role."""
     for member in deploy(env).probe().members:
         claims = token_claims(member.id_token)
-        assert claims["cognito:groups"] == sorted(member.groups) or set(claims["cognito:groups"]) == set(member.groups)
+        assert claims["cognito:groups"] == sorted(member.groups) or set(claims["cognito:groups"]) == set(
+            member.groups
+        )
         assert "cognito:roles" not in claims and "cognito:preferred_role" not in claims
 
 
@@ -147,4 +149,7 @@ def test_destroy_leaves_nothing(deploy, widened_templates, env):
     kms = client("kms", endpoint)
     states = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]]
     assert set(states) <= {"PendingDeletion"}
-    print(f"\n{deployed.name}: " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in deployed.timings.items()))
+    print(
+        f"\n{deployed.name}: "
+        + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in deployed.timings.items())
+    )

@@ -74,7 +74,7 @@ def mirrored_versions(root: Path) -> list[str]:
 
 def registry_reachable(timeout: float = 3.0) -> bool:
     try:
-        with urllib.request.urlopen(REGISTRY_PROBE, timeout=timeout):  # noqa: S310 - a fixed https URL
+        with urllib.request.urlopen(REGISTRY_PROBE, timeout=timeout):
             return True
     except (urllib.error.URLError, OSError):
         return False
