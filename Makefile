@@ -64,17 +64,17 @@ lint: $(VENV)/.installed-dev
 test: lint $(CHECKOV_VENV)/.installed
 	GROUPFOLDERS_CHECKOV=$(CHECKOV) $(PY) -m pytest -n auto
 
-# Every example applied, re-planned, probed and destroyed on a local AWS emulator (tests/e2e,
-# one worker per environment and one for the negative control; they mostly wait on the
+# Every example applied, re-planned, probed and destroyed on a local AWS emulator (tests/e2e:
+# each on its own emulator, side by side in threads with the negative control; they mostly wait on the
 # provider). First, one line and exit 1 where there is no Terraform or AWS provider (exit 0
 # with GROUPFOLDERS_E2E=skip), before anything is installed.
 e2e:
 	@status=0; $(PYTHON) -m tests.e2e.tooling || status=$$?; \
-	if [ $$status -eq 10 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi
-	@$(MAKE) --no-print-directory e2e-run
+	if [ $$status -eq 10 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(MAKE) --no-print-directory e2e-run
 
 e2e-run: $(VENV)/.installed-e2e $(EMULATOR_VENV)/.installed
-	$(PY) -m pytest tests/e2e -p no:cacheprovider -n 5 --dist loadgroup -rA
+	$(PY) -m pytest tests/e2e -p no:cacheprovider -rA
 
 # Our synth against a hand-written CDKTF program, validate at scale, checkov per stack, with
 # the targets of issue 10. About 10 minutes; `make bench REPEAT=1` for a quick look.

@@ -25,15 +25,17 @@ OVERRIDE = "provider_override.tf.json"
 ENDPOINTS = ("cognitoidentity", "cognitoidp", "iam", "kms", "lambda", "logs", "s3", "sts")
 
 
-def synthesize(environments: Path, env: str, outdir: Path, templates: Path | None = None) -> Path:
-    """The project's own synth of one environment; returns the stack directory."""
+def synthesize(environments: Path, env: str | None, outdir: Path, templates: Path | None = None) -> Path:
+    """The project's own synth of one environment (None: all); returns the stack directory (the
+    stacks' directory)."""
     command = [sys.executable, "main.py", "synth", "-q", "--environments", str(environments)]
-    command += ["--env", env, "--outdir", str(outdir)]
+    command += ["--env", env] if env else []
+    command += ["--outdir", str(outdir)]
     command += ["--templates", str(templates)] if templates else []
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"synth of {env} failed ({done.returncode}): {done.stderr}")
-    return outdir / "stacks" / env
+    return outdir / "stacks" / env if env else outdir / "stacks"
 
 
 @dataclass
