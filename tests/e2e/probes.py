@@ -164,6 +164,35 @@ def empty_bucket(endpoint: str, bucket: str) -> None:
             s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
 
 
+def write_without_kms_permission(endpoint: str, bucket: str, key: str) -> bool:
+    """Can a role with s3:PutObject on the bucket but no KMS permission write to it? On AWS an
+    SSE-KMS bucket also needs kms:GenerateDataKey from the caller. The role is removed after."""
+    iam, name = client("iam", endpoint), "groupfolders-e2e-no-kms"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    put = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}],
+    }
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    try:
+        iam.put_role_policy(RoleName=name, PolicyName="put", PolicyDocument=json.dumps(put))
+        role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        keys = client("sts", endpoint).assume_role(RoleArn=role, RoleSessionName="no-kms")["Credentials"]
+        return _attempt(client("s3", endpoint, keys), "write", bucket, key, key)
+    finally:
+        iam.delete_role_policy(RoleName=name, PolicyName="put")
+        iam.delete_role(RoleName=name)
+
+
 def guarded(stack: dict[str, Any], bucket: str) -> frozenset[str]:
     """The folders the bucket policy closes by aws:PrincipalArn ("" for the listing), read from the stack."""
     documents = stack.get("data", {}).get("aws_iam_policy_document", {})
