@@ -47,7 +47,7 @@ def test_make_e2e_passes_a_skip_and_fails_without_it(tmp_path):
     path = os.pathsep.join([str(tmp_path), "/usr/bin", "/bin"])
     environment = {**os.environ, "PATH": path}
     skipped = subprocess.run(
-        ["make", "--no-print-directory", "e2e"],
+        ["make", "--no-print-directory", "e2e", f"PYTHON={sys.executable}"],
         cwd=PROJECT,
         env={**environment, "GROUPFOLDERS_E2E": "skip"},
         capture_output=True,
@@ -59,7 +59,7 @@ def test_make_e2e_passes_a_skip_and_fails_without_it(tmp_path):
         "make e2e: no terraform on PATH; skipped (GROUPFOLDERS_E2E=skip)\n",
     )
     failed = subprocess.run(
-        ["make", "--no-print-directory", "e2e"],
+        ["make", "--no-print-directory", "e2e", f"PYTHON={sys.executable}"],
         cwd=PROJECT,
         env=environment,
         capture_output=True,
