@@ -31,6 +31,17 @@ OTHER_IDENTITY = f"{REGION}:00000000-0000-4000-8000-000000000000"  # someone els
 OTHER_PRIVATE = "private/<another identity>/"
 SEED = "seed.txt"
 DEPLOYER = "groupfolders-deployer"  # the example's exempt principal: seeds and empties the bucket
+# The test's own roles (deployer, canaries): the account may assume them, tagging its sessions.
+ACCOUNT_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+        }
+    ],
+}
 CAPABILITY_ACTIONS = {
     "list": "s3:ListBucket",
     "read": "s3:GetObject",
@@ -131,17 +142,7 @@ def deployer_session(endpoint: str) -> dict[str, str]:
     try:
         iam.get_role(RoleName=DEPLOYER)
     except iam.exceptions.NoSuchEntityException:
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        iam.create_role(RoleName=DEPLOYER, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.create_role(RoleName=DEPLOYER, AssumeRolePolicyDocument=json.dumps(ACCOUNT_TRUST))
         admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         iam.put_role_policy(RoleName=DEPLOYER, PolicyName="admin", PolicyDocument=json.dumps(admin))
     role = f"arn:aws:iam::{ACCOUNT}:role/{DEPLOYER}"
@@ -164,32 +165,23 @@ def empty_bucket(endpoint: str, bucket: str) -> None:
             s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
 
 
-def write_without_kms_permission(endpoint: str, bucket: str, key: str) -> bool:
-    """Can a role with s3:PutObject on the bucket but no KMS permission write to it? On AWS an
-    SSE-KMS bucket also needs kms:GenerateDataKey from the caller. The role is removed after."""
-    iam, name = client("iam", endpoint), "groupfolders-e2e-no-kms"
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    put = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}],
-    }
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+def canary_write(
+    endpoint: str, bucket: str, key: str, statements: list[dict[str, Any]], tags: dict[str, str] | None = None
+) -> bool:
+    """May a role of the account with only these policy statements, its session tagged with
+    `tags`, write `key`? The role is made for the question and removed after."""
+    iam, name = client("iam", endpoint), "groupfolders-e2e-canary"
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ACCOUNT_TRUST))
     try:
-        iam.put_role_policy(RoleName=name, PolicyName="put", PolicyDocument=json.dumps(put))
-        role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
-        keys = client("sts", endpoint).assume_role(RoleArn=role, RoleSessionName="no-kms")["Credentials"]
+        iam.put_role_policy(RoleName=name, PolicyName="canary", PolicyDocument=json.dumps(policy))
+        session = {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "RoleSessionName": "canary"}
+        if tags:
+            session["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        keys = client("sts", endpoint).assume_role(**session)["Credentials"]
         return _attempt(client("s3", endpoint, keys), "write", bucket, key, key)
     finally:
-        iam.delete_role_policy(RoleName=name, PolicyName="put")
+        iam.delete_role_policy(RoleName=name, PolicyName="canary")
         iam.delete_role(RoleName=name)
 
 

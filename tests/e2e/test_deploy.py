@@ -15,11 +15,11 @@ from tests.e2e.probes import (
     CAPABILITY_ACTIONS,
     DEPLOYER,
     NOT_DECIDABLE_GUARD,
+    canary_write,
     client,
     jwks_verifies,
     memberships,
     token_claims,
-    write_without_kms_permission,
 )
 
 TOKEN_MODE = ("dev", "prod", "staging")  # a role per group; union: tags mode
@@ -151,10 +151,28 @@ def test_gap_sse_kms_writes_do_not_ask_kms(deployments, env):
     caller: the roles' KMS statements are not exercised here."""
     deployed = deployments.get(env)
     assert deployed.environment.bucket.encrypted_with_kms
-    written = write_without_kms_permission(
-        deployed.emulator.endpoint, deployed.access.bucket, "analysts/no-kms.txt"
-    )
+    bucket = deployed.access.bucket
+    put = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    written = canary_write(deployed.emulator.endpoint, bucket, "analysts/no-kms.txt", [put])
     assert written, "the emulator now checks KMS permissions: the probes decide the KMS grants"
+
+
+@pytest.mark.parametrize("env", ["dev"])
+def test_gap_principal_tag_variable_is_not_substituted(deployments, env):
+    """On AWS ${aws:PrincipalTag/folder} in a resource is the session's tag: tags mode's grants."""
+    deployed = deployments.get(env)
+    bucket = deployed.access.bucket
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/folder}}*",
+        },
+        {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"},
+    ]
+    key = "analysts/tagged.txt"
+    written = canary_write(deployed.emulator.endpoint, bucket, key, statements, {"folder": "analysts/"})
+    assert not written, "the emulator now substitutes principal tags: decide tags mode"
 
 
 # --- the negative control: a deliberately wider stack must fail the comparison
