@@ -105,19 +105,46 @@ def _wait_ready(emulator: Emulator) -> None:
     raise RuntimeError(f"the emulator did not answer on {emulator.endpoint} in {STARTUP_SECONDS} s")
 
 
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses (IPv4, as Linux shows them in /proc/net/tcp*) of sockets listening on `port`."""
+def listening_addresses(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket that process `pid` or a child of it listens on (Linux
+    /proc; IPv6 addresses as the kernel shows them: any IPv6 listener is a finding by itself)."""
+    inodes = {inode for process in (pid, *_children(pid)) for inode in _socket_inodes(process)}
     found = set()
     for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
         for line in table.read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, _, hex_port = local.partition(":")
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(_address(address))
+            fields = line.split()
+            address, _, port = fields[1].partition(":")
+            if fields[3] == "0A" and int(fields[9]) in inodes:  # 0A: LISTEN
+                found.add((_address(address), int(port, 16)))
     return found
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            child = int(stat.parent.name)
+            children += [child, *_children(child)]
+    return children
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for descriptor in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            target = os.readlink(descriptor)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[len("socket:[") : -1]))
+    return inodes
 
 
 def _address(hex_address: str) -> str:
     if len(hex_address) == 8:  # little-endian IPv4
         return ".".join(str(int(hex_address[i : i + 2], 16)) for i in (6, 4, 2, 0))
-    return hex_address  # IPv6: any IPv6 listener is a finding by itself
+    return hex_address

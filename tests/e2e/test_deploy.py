@@ -29,7 +29,9 @@ DECIDED = ("dev", "staging")  # token mode without a folder guard: all but the p
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_emulator_listens_on_loopback_only(deployments, env):
-    assert listening_addresses(deployments.get(env).emulator.port) == {HOST}
+    """Every socket the emulator and its children (Lambda workers) listen on, after the probes."""
+    running = deployments.get(env).emulator
+    assert listening_addresses(running.process.pid) == {(HOST, running.port)}
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
