@@ -209,6 +209,10 @@ class Target:
     stack: dict[str, Any]  # the deployed copy of the stack
 
     @property
+    def bucket(self) -> str:
+        return str(self.outputs["bucket_name"])
+
+    @property
     def function_name(self) -> str | None:
         functions = self.stack["resource"].get("aws_lambda_function", {})
         return next((f["function_name"] for f in functions.values()), None)
@@ -216,46 +220,48 @@ class Target:
 
 def run(target: Target) -> Probe:
     """Sign every member in, take the role the model says, and try every capability in every folder."""
-    endpoint, environment, access, outputs = (
-        target.endpoint,
-        target.environment,
-        target.access,
-        target.outputs,
-    )
     probe = Probe()
+    access = target.access
     folders = sorted({g.prefix for role in access.roles for g in role.grants if g.prefix != PRIVATE_FOLDER})
-    bucket = outputs["bucket_name"]
-    closed = guarded(target.stack, bucket)
-    deployer = client("s3", endpoint, deployer_session(endpoint))
+    deployer = client("s3", target.endpoint, deployer_session(target.endpoint))
     for folder in [*folders, f"private/{OTHER_IDENTITY}/"]:
-        _seed(deployer, bucket, folder + SEED, probe)
+        _seed(deployer, target.bucket, folder + SEED, probe)
     for groups in memberships(access):
-        member = _signed_in(endpoint, outputs, groups)
-        _seed(deployer, bucket, f"private/{member.identity_id}/{SEED}", probe)
+        member = _signed_in(target.endpoint, target.outputs, groups)
+        _seed(deployer, target.bucket, f"private/{member.identity_id}/{SEED}", probe)
         got = received(access, groups)
-        tags = access.role_mapping == "tags"
-        if tags and target.function_name is not None:
-            member.lambda_claims = invoke_claims(endpoint, target.function_name, outputs, member)
-            member.expected_claims = expected_claims(environment, got)
-        member.vended_role = _vended_role(endpoint, outputs, member)
+        if access.role_mapping == "tags" and target.function_name is not None:
+            member.lambda_claims = invoke_claims(
+                target.endpoint, target.function_name, target.outputs, member
+            )
+            member.expected_claims = expected_claims(target.environment, got)
+        member.vended_role = _vended_role(target.endpoint, target.outputs, member)
         probe.members.append(member)
-        if got.role is None:
-            continue  # no credentials: nothing to call S3 with
-        member.role = got.role.role_name
-        s3 = client("s3", endpoint, _assumed(endpoint, member))
-        places = [(f, f) for f in folders]
-        places += [
-            (PRIVATE_FOLDER, f"private/{member.identity_id}/"),
-            (OTHER_PRIVATE, f"private/{OTHER_IDENTITY}/"),
-        ]
-        for shown, prefix in places:
-            for capability, action in CAPABILITY_ACTIONS.items():
-                key = prefix if capability == "list" else prefix + _key(capability, member)
-                reason = _not_decidable(tags, closed, shown, "" if capability == "list" else key)
-                expected = got.allows(action, key, member.identity_id)
-                observed = _attempt(s3, capability, bucket, prefix, key)
-                probe.cases.append(Case(groups, shown, capability, expected, observed, reason))
+        if got.role is not None:  # else no credentials: nothing to call S3 with
+            member.role = got.role.role_name
+            probe.cases += _member_cases(target, member, got, folders)
     return probe
+
+
+def _member_cases(target: Target, member: Member, got: Received, folders: list[str]) -> list[Case]:
+    """Every capability in every folder, the member's own private folder and another's."""
+    s3 = client("s3", target.endpoint, _assumed(target.endpoint, member))
+    closed = guarded(target.stack, target.bucket)
+    tags = target.access.role_mapping == "tags"
+    places = [(f, f) for f in folders]
+    places += [
+        (PRIVATE_FOLDER, f"private/{member.identity_id}/"),
+        (OTHER_PRIVATE, f"private/{OTHER_IDENTITY}/"),
+    ]
+    cases = []
+    for shown, prefix in places:
+        for capability, action in CAPABILITY_ACTIONS.items():
+            key = prefix if capability == "list" else prefix + _key(capability, member)
+            reason = _not_decidable(tags, closed, shown, "" if capability == "list" else key)
+            expected = got.allows(action, key, member.identity_id)
+            observed = _attempt(s3, capability, target.bucket, prefix, key)
+            cases.append(Case(member.groups, shown, capability, expected, observed, reason))
+    return cases
 
 
 def _not_decidable(tags: bool, closed: frozenset[str], shown: str, key: str) -> str | None:
