@@ -108,6 +108,11 @@ class Received:
     by_level: tuple[tuple[str, tuple[str, ...]], ...] = ()  # tags: the folders tagged, per level
     overflow: tuple[tuple[str, int], ...] = ()  # tags: levels with more folders than a user may hold
 
+    def allows(self, action: str, path: str, identity_id: str) -> bool:
+        """May this member, signed in as `identity_id`, do `action` on object key `path` (for a
+        listing: its prefix)?"""
+        return any(_grant_allows(grant, action, path, identity_id) for grant in self.folders)
+
 
 def received(access: EnvironmentAccess, groups: Sequence[str]) -> Received:
     """token: the lowest precedence wins, and a tie leaves no preferred role (ambiguous role

@@ -157,3 +157,20 @@ def test_json_is_machine_readable():
     data = json.loads(result.stdout)
     assert (data["role"], data["groups"]) == ("groupfolders-demo-dev-analysts", ["analysts", "uploads"])
     assert data["out_of_reach"] == [{"prefix": "inbox/", "group": "uploads"}]
+
+
+def test_what_a_member_may_do_in_a_folder_token_and_tags():
+    """Received.allows, which `make e2e` compares observed S3 calls with: the one role's folders in
+    token mode, the union of the groups' folders in tags mode; the private folder is the member's own."""
+    environments = {e.name: e for e in load_valid_environments(EXAMPLES, ["dev", "union"])}
+    dev = received(environment_access(environments["dev"]), ["finance", "analysts"])
+    assert dev.allows("s3:PutObject", "finance/reports/q1.pdf", "id-1")
+    assert not dev.allows("s3:DeleteObject", "finance/reports/q1.pdf", "id-1")
+    assert not dev.allows("s3:GetObject", "analysts/a.csv", "id-1")  # analysts' role is not the one taken
+    assert dev.allows("s3:GetObject", "private/id-1/a", "id-1")
+    assert not dev.allows("s3:GetObject", "private/id-2/a", "id-1")
+    union = received(environment_access(environments["union"]), ["finance", "analysts"])
+    assert union.allows("s3:GetObject", "analysts/a.csv", "id-1")
+    assert union.allows("s3:PutObject", "finance/reports/q1.pdf", "id-1")
+    assert not union.allows("s3:PutObject", "analysts/a.csv", "id-1")
+    assert not union.allows("s3:GetObject", "content/a.html", "id-1")

@@ -267,6 +267,16 @@ def test_new_bucket_is_hardened(stacks, env):
         )
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_access_logging_waits_for_the_log_bucket_policy(stacks, env):
+    """S3 refuses a logging configuration whose target bucket does not yet let the logging
+    service write (InvalidTargetBucketForLogging): Terraform must order them."""
+    resources = stacks[env]["resource"]
+    logging = resources["aws_s3_bucket_logging"]["files_logging"]
+    assert logging["depends_on"] == ["aws_s3_bucket_policy.files_logs_policy"]
+    assert "depends_on" not in resources["aws_s3_bucket_policy"]["files_logs_policy"]
+
+
 def test_backends(stacks):
     assert stacks["dev"]["terraform"]["backend"] == {"local": {"path": "terraform.dev.tfstate"}}
     assert stacks["staging"]["terraform"]["backend"] == {

@@ -99,19 +99,22 @@ def _access_logs(scope: Construct, source: S3Bucket, log_bucket_name: str, accou
     retention = _lifecycle("expire-access-logs", LOG_NONCURRENT_DAYS, expire_after_days=LOG_RETENTION_DAYS)
     logs = _hardened_bucket(scope, naming.FILES_LOGS, log_bucket_name, None, retention)
     document = log_bucket_policy(f"arn:aws:s3:::{log_bucket_name}", source.arn, account_id)
-    _bucket_policy(scope, naming.FILES_LOGS, logs, document)
+    logs_policy = _bucket_policy(scope, naming.FILES_LOGS, logs, document)
+    # S3 checks that the target bucket lets the logging service write before it accepts the
+    # logging configuration: the policy must be in place first (a first apply failed without).
     S3BucketLogging(
         scope,
         naming.FILES_LOGGING,
         bucket=source.id,
         target_bucket=logs.id,
         target_prefix=ACCESS_LOG_PREFIX,
+        depends_on=[logs_policy],
     )
 
 
-def _bucket_policy(scope: Construct, base: str, bucket: S3Bucket, document: Document) -> None:
+def _bucket_policy(scope: Construct, base: str, bucket: S3Bucket, document: Document) -> S3BucketPolicy:
     policy = policy_document(scope, base + naming.BUCKET_POLICY_DOCUMENT, document)
-    S3BucketPolicy(scope, base + naming.BUCKET_POLICY, bucket=bucket.id, policy=policy.json)
+    return S3BucketPolicy(scope, base + naming.BUCKET_POLICY, bucket=bucket.id, policy=policy.json)
 
 
 def _lifecycle(
