@@ -387,7 +387,9 @@ def test_widenings_are_highlighted_and_a_change_without_a_folder_is_not_drawn():
         Change("dev", "b", "narrowed", "y/", ("delete",)),
         Change("dev", "", "changed", "", (), "role mapping: rules (was: token)"),
     ]
-    lines = changes_diagram(found).splitlines()
+    fenced = changes_diagram(found).splitlines()
+    assert (fenced[0], fenced[-1]) == ("```mermaid", "```")
+    lines = fenced[1:-1]
     assert [line.split()[0] for line in lines[3:]] == ["classDef", "class", "linkStyle"] * 2
     assert lines[-3].startswith("  classDef widened") and lines[-1] == (
         "  linkStyle 0 stroke:#d73a49,stroke-width:3px"
