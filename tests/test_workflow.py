@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -572,3 +573,167 @@ def test_no_plan_summary_at_all_is_said(tmp_path):
     assert result["comments"][0]["body"] == HEAD + section(
         "plan", "No plan summary was produced: see the plan jobs."
     )
+
+
+# --- the gate's commands, run in a repository that holds only environments/
+
+# This checkout stands in for the installed groupfolders (the wheel is built elsewhere). The
+# installed package accepts the findings of its own defaults by itself; this checkout keeps
+# them in its security/accepted_findings.yaml, which the stand-in passes.
+STAND_IN = """#!/bin/sh
+if [ "$1" = check ]; then
+  shift
+  exec "{python}" "{main}" check --accepted-findings "{accepted}" "$@"
+fi
+exec "{python}" "{main}" "$@"
+"""
+RUNS = (
+    "Gate (groupfolders check)",
+    "Access diff against the base branch",
+    "Step summary",
+    "List the synthesized stacks (the plan matrix)",
+    "Fail on widened access (opted in)",
+)
+
+
+def git(repository: Path, *arguments: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", *identity, *arguments], cwd=repository, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def user_repository(tmp_path: Path) -> tuple[Path, str]:
+    """A git repository with only environments/: the example's dev, then a head that widens
+    access (analysts may write) and adds a group; returns it and the base commit."""
+    repository = tmp_path / "repository"
+    (repository / "environments").mkdir(parents=True)
+    for name in ("_groups.yaml", "dev.yaml"):
+        shutil.copy(PROJECT / "environments" / name, repository / "environments" / name)
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    git(repository, "add", "environments")
+    git(repository, "commit", "--quiet", "-m", "base")
+    base = git(repository, "rev-parse", "HEAD")
+    groups = repository / "environments" / "_groups.yaml"
+    widened = groups.read_text().replace(
+        "access: read\n    precedence: 30", "access: readwrite\n    precedence: 30"
+    )
+    groups.write_text(
+        widened
+        + "  - name: auditors\n    description: Read the invoices\n    access: read\n    precedence: 50\n"
+        "    prefixes: [audit/]\n"
+    )
+    git(repository, "commit", "--quiet", "-am", "head: a new group")
+    return repository, base
+
+
+def run_step(name: str, repository: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    step = named("gate", name)
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=repository,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_gates_commands_run_in_a_repository_that_holds_only_environments(tmp_path: Path):
+    repository, base = user_repository(tmp_path)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    stand_in = tools / "groupfolders"
+    stand_in.write_text(
+        STAND_IN.format(
+            python=sys.executable,
+            main=PROJECT / "main.py",
+            accepted=PROJECT / "security" / "accepted_findings.yaml",
+        )
+    )
+    stand_in.chmod(0o755)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "GROUPFOLDERS_CHECKOV": os.environ.get(
+            "GROUPFOLDERS_CHECKOV", str(PROJECT / ".venv-checkov" / "bin" / "checkov")
+        ),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "ENVIRONMENTS": "environments",
+        "BASE_SHA": base,
+        "FULL_URL": "https://github.com/o/r/actions/runs/42/artifacts/7",
+        "BLOCK_WIDENING": "false",
+    }
+    results = {name: run_step(name, repository, env) for name in RUNS}
+    assert {name: result.returncode for name, result in results.items()} == dict.fromkeys(RUNS, 0), {
+        name: result.stderr[-2000:] for name, result in results.items()
+    }
+    assert (repository / "reports" / "check.sarif").is_file()
+    assert output.read_text().splitlines() == ["exit-code=3", 'environments=["dev"]']
+    diff = (repository / "access-diff.md").read_text()
+    assert diff.startswith(
+        "# Access changes\n\n**0 data loss, 1 widened, 0 narrowed, 2 added, 0 removed, 1 other**\n\n## `dev`\n\n"
+        "- **widened**: group `analysts` gains write, delete on `analysts/`\n"
+        "- **added**: group `auditors` gains list, read on `audit/`\n"
+    )
+    assert "which changes: `auditors` after `uploads`\n" in diff
+    assert summary.read_text() == "## groupfolders: access diff\n" + diff
+    assert results["Fail on widened access (opted in)"].stdout == (
+        "::warning::this pull request widens access (see the access diff)\n"
+    )
+    blocked = run_step("Fail on widened access (opted in)", repository, {**env, "BLOCK_WIDENING": "true"})
+    assert blocked.returncode == 1
+    assert blocked.stdout.startswith("::error::this pull request widens access")
+    assert sorted(path.name for path in repository.iterdir()) == [
+        ".git",
+        "access-diff.md",
+        "cdktf.out",
+        "environments",
+        "reports",
+    ]
+
+
+FULL = "https://github.com/o/r/actions/runs/42/artifacts/7"
+
+
+def long_diff(items: int) -> str:
+    """An access diff of `items` folded list items, then a chart."""
+    item = "- **widened**: a change\n  <details><summary>the groups</summary>\n\n  `a`, `b`\n\n  </details>\n"
+    return "# Access changes\n\n" + item * items + "\n```mermaid\nflowchart LR\n  a --> b\n```\n"
+
+
+def test_a_diff_too_long_for_a_comment_is_cut_between_items_and_links_the_whole_file(tmp_path):
+    text = long_diff(600)
+    result = sticky(tmp_path, [], [["post", {"section": "access", "text": text, "full": FULL}]])
+    body = result["comments"][0]["body"]
+    kept = body[body.index("# Access changes") : body.index("\n\n**Cut here:**")]
+    assert len(body) < 40_000 + len(HEAD) + 200
+    assert body.endswith(
+        f"\n\n**Cut here:** {len(text)} characters do not fit a comment; the whole text is [here]({FULL}).\n"
+        "<!-- /groupfolders:section:access -->\n"
+    )
+    assert text.startswith(kept) and kept.endswith("  </details>")
+    assert kept.count("<details>") == kept.count("</details>") and "```" not in kept
+    short = long_diff(3)
+    result = sticky(tmp_path, [], [["post", {"section": "access", "text": short, "full": FULL}]])
+    assert result["comments"][0]["body"] == HEAD + section("access", short.rstrip())
+
+
+def test_the_whole_comment_stays_below_60000_characters_however_long_each_part(tmp_path):
+    files = {f"plan-env{n}.md": "| add | `aws_iam_role.r` |\n" * 400 for n in range(3)}
+    result = sticky(
+        tmp_path,
+        [],
+        [
+            ["post", {"section": "access", "text": long_diff(600), "full": FULL}],
+            ["postPlans", {"dir": "plans", "files": files, "result": "success", "run": RUN}],
+        ],
+    )
+    (comment,) = result["comments"]
+    assert len(comment["body"]) < 60_000
+    assert comment["body"].count("**Cut here:**") == 2
+    assert f"the whole text is [here]({RUN['url']}).\n<!-- /groupfolders:section:plan -->" in comment["body"]

@@ -16,8 +16,8 @@ const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 // the whole comment below 60,000.
 const LIMITS = { access: 40000, plan: 19000 };
 
-// `text` cut to `limit` characters at a line outside any code block and <details>, ending in
-// a link to the whole text (`full`).
+// `text` cut to `limit` characters before a line that starts a list item, heading or block
+// outside any code block and <details>, ending in a link to the whole text (`full`).
 function capped(text, limit, full) {
   if (text.length <= limit) {
     return text;
@@ -31,7 +31,8 @@ function capped(text, limit, full) {
     if (used + note.length > limit) {
       break;
     }
-    if (!fenced && depth === 0) {
+    // Before a line that starts something (not the indented rest of a list item).
+    if (!fenced && depth === 0 && line !== '' && !line.startsWith(' ')) {
       cut = used;
     }
     const trimmed = line.trim();
