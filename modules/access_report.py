@@ -39,7 +39,8 @@ NODE_STYLES = {
     "widened": "stroke:#d73a49,stroke-width:3px,color:#d73a49",
 }
 CHANGE_STYLES = {"added": "widened", "widened": "widened", "removed": "narrowed", "narrowed": "narrowed"}
-# Mermaid's defaults (maxEdges, maxTextSize): past either, GitHub shows an error instead of a chart.
+# Mermaid's defaults (maxEdges, maxTextSize; https://mermaid.js.org/config/schema-docs/config.html):
+# past either, GitHub shows an error instead of a chart.
 MERMAID_MAX_EDGES = 500
 MERMAID_MAX_TEXT = 50_000
 # The order of the counts and of the lines of each environment: what is lost first.
@@ -616,19 +617,30 @@ def _sections(found: Sequence[Change]) -> list[Section]:
 
 
 def _lines(items: Sequence[Change]) -> tuple[str, ...]:
-    """One line per change, what is lost first; pair widenings alike in one line."""
-    alike: dict[tuple[str, str, tuple[str, ...]], list[Change]] = {}
+    """One line per change, what is lost first; changes told in the same words (pair
+    widenings alike, a set's gains) in one line for all their folders."""
+    alike: dict[tuple[str, ...], list[Change]] = {}
     for change in items:
-        if change.together:
-            alike.setdefault((change.kind, change.together, change.capabilities), []).append(change)
+        key = _alike(change)
+        if key:
+            alike.setdefault(key, []).append(change)
     told: list[tuple[str, str]] = []
     for change in items:
-        group = alike.get((change.kind, change.together, change.capabilities), [change])
+        group = alike.get(_alike(change), [change])
         if len(group) == 1:
             told.append((change.kind, _line(change)))
         elif group[0] is change:
             told.append((change.kind, _pair_line(group)))
     return tuple(text for _, text in sorted(told, key=lambda kind_text: KINDS.index(kind_text[0])))
+
+
+def _alike(change: Change) -> tuple[str, ...]:
+    """What changes told in one line share; () for a change told alone."""
+    if change.together:
+        return (change.kind, "pairs", change.together, *change.capabilities)
+    if change.detail and change.prefix and change.capabilities:
+        return (change.kind, "words", change.detail, *change.capabilities)
+    return ()
 
 
 def _line(change: Change) -> str:
@@ -644,7 +656,7 @@ def _line(change: Change) -> str:
 
 
 def _pair_line(group: Sequence[Change]) -> str:
-    """Pair widenings with the same words and capabilities: one pair's in its own words, else
+    """Changes with the same words and capabilities: one pair's or set's in its own words, else
     the groups, the number of pairs and the folders. Every group and folder is named; the
     pairs are listed up to PAIRS_SHOWN."""
     names = sorted({name for change in group for name in change.groups})

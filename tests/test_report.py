@@ -420,7 +420,7 @@ def test_tags_mode_more_folders_per_level_widens_what_members_of_several_groups_
     assert "- **widened**: folders per level: `2` (was: `1`)\n" in result.stdout
     assert (
         "- **widened**: a member of `a` and `b` now gets the union of their folders (was: only the private "
-        "folder (`read` folders exceed folders_per_level 1)): gains list, read on `a/`\n"
+        "folder (`read` folders exceed folders_per_level 1)): gains list, read on `a/`, `b/`\n"
     ) in result.stdout
     assert "users in several groups get the first of" not in result.stdout
     narrowed = run_report("--environments", str(base), "--base-environments", str(head))

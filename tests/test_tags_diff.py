@@ -200,7 +200,7 @@ def test_a_member_of_three_groups_unblocked_is_a_widening():
     widened = [change for change in found if change.kind == "widened"]
     detail = (
         "a member of `a`, `b` and `c` now gets the union of their folders (was: only the private folder "
-        "(read folders exceed folders_per_level 2))"
+        "(`read` folders exceed folders_per_level 2))"
     )
     assert [(c.subject, c.prefix, c.capabilities, c.detail) for c in widened] == [
         ("a, b, c", "a0/", ("list", "read"), detail),
@@ -238,7 +238,11 @@ def test_report_fails_on_the_widening_of_three_groups(tmp_path: Path):
     assert result.returncode == 3, result.stderr
     assert (
         "- **widened**: a member of `a`, `b` and `c` now gets the union of their folders (was: only the "
-        "private folder (read folders exceed folders_per_level 2)): gains list on `c0/`\n"
+        "private folder (`read` folders exceed folders_per_level 2)): gains list on `c0/`\n"
+    ) in result.stdout
+    # The same words and capabilities on two folders: one line.
+    assert (
+        "folders_per_level 2)): gains list, read on `a0/`, `b0/`\n- **widened**: a member of `a`, `b` and `c`"
     ) in result.stdout
 
 
