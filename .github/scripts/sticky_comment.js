@@ -13,7 +13,7 @@ const HEADING = '### groupfolders';
 // comment that starts with the marker; only this one's is ours to update.
 const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 // GitHub refuses a comment of more than 65,536 characters: each section keeps to its share,
-// the whole comment below 60,000.
+// the whole comment below 60,000 (a section of another name keeps to the smaller share).
 const LIMITS = { access: 40000, plan: 19000 };
 
 // `text` cut to `limit` characters before a line that starts a list item, heading or block
@@ -102,7 +102,7 @@ async function write({ github, context, sections }) {
 
 // `full`: where the whole file is (the workflow artifact), linked when it is cut.
 async function post({ github, context, section, file, full }) {
-  const text = capped(fs.readFileSync(file, 'utf8'), LIMITS[section], full);
+  const text = capped(fs.readFileSync(file, 'utf8'), LIMITS[section] || LIMITS.plan, full);
   await write({ github, context, sections: () => ({ [section]: text }) });
 }
 
