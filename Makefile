@@ -56,7 +56,7 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m mypy
 	# checkov loads our rules with checks/ on sys.path, where gf_common is a top-level module.
 	cd checks && MYPYPATH=. ../$(PY) -m mypy --config-file ../pyproject.toml --explicit-package-bases gf_common.py ckv_*.py
-	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml
+	$(VENV)/bin/actionlint .github/workflows/groupfolders.yml .github/workflows/groupfolders-gate.yml
 # zizmor: the workflow's security audit, offline (no audit that asks GitHub); medium and high fail.
 	$(VENV)/bin/zizmor --offline --min-severity medium .
 

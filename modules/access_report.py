@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -13,7 +15,13 @@ from typing import Any
 
 import jinja2
 
-from modules.access_model import EnvironmentAccess, RoleAccess, SharedFolderAccess, received
+from modules.access_model import (
+    PRIVATE_FOLDER,
+    EnvironmentAccess,
+    RoleAccess,
+    SharedFolderAccess,
+    received,
+)
 from modules.config.model import ANY_ORIGIN
 from modules.group_sets import SetGain, unblocked
 from modules.markdown import code
@@ -31,6 +39,16 @@ NODE_STYLES = {
     "widened": "stroke:#d73a49,stroke-width:3px,color:#d73a49",
 }
 CHANGE_STYLES = {"added": "widened", "widened": "widened", "removed": "narrowed", "narrowed": "narrowed"}
+# Mermaid's defaults (maxEdges, maxTextSize; https://mermaid.js.org/config/schema-docs/config.html):
+# past either, GitHub shows an error instead of a chart.
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+# The order of the counts and of the lines of each environment: what is lost first.
+KINDS = ("data loss", "widened", "narrowed", "added", "removed", "changed")
+# A list longer than this is folded into <details>; a folded list of pairs shows this many.
+FOLD_AFTER = 8
+PAIRS_SHOWN = 100
+VERBS = {"added": "gains", "widened": "gains", "removed": "loses", "narrowed": "loses"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,10 @@ class Change:
     prefix: str
     capabilities: tuple[str, ...]
     detail: str = ""  # Markdown: each value from configuration as inline code (modules.markdown)
+    # Pair widenings: the two groups, and what every such pair of the environment that gains the
+    # same capabilities has in common (Markdown), told once for all of them (`_pair_lines`).
+    groups: tuple[str, ...] = ()
+    together: str = ""
 
 
 @cache
@@ -92,9 +114,9 @@ class Edge:
 
 
 def access_diagram(access: EnvironmentAccess) -> str:
-    """Groups → folders, each edge labelled with its capabilities (Mermaid flowchart)."""
+    """Groups → folders, each edge labelled with its capabilities (a fenced Mermaid chart)."""
     roles = [*access.roles, *([access.no_group] if access.no_group else [])]
-    return mermaid(
+    return chart(
         [
             Edge(role.group or NO_GROUP, grant.prefix, ", ".join(grant.capabilities))
             for role in roles
@@ -111,7 +133,25 @@ def changes_diagram(found: Sequence[Change]) -> str:
         if change.prefix and change.capabilities
         for style in (CHANGE_STYLES.get(change.kind, ""),)
     ]
-    return mermaid(edges) if edges else ""
+    return chart(edges)
+
+
+def chart(edges: Sequence[Edge]) -> str:
+    """A fenced Mermaid chart of `edges`, or a note where Mermaid would refuse it; "" for none.
+
+    The private folder is left out: every role grants it (the report says so in words), and an
+    edge to it from every group would outnumber the rest."""
+    shown = list(dict.fromkeys(edge for edge in edges if edge.folder != PRIVATE_FOLDER))
+    if not shown:
+        return ""
+    if len(shown) > MERMAID_MAX_EDGES:
+        return f"_No chart: its {len(shown):,} edges exceed the {MERMAID_MAX_EDGES} that Mermaid draws._\n"
+    text = mermaid(shown)
+    if len(text) > MERMAID_MAX_TEXT:
+        return (
+            f"_No chart: its {len(text):,} characters exceed the {MERMAID_MAX_TEXT:,} that Mermaid draws._\n"
+        )
+    return f"```mermaid\n{text}```\n"
 
 
 def mermaid(edges: Sequence[Edge]) -> str:
@@ -214,8 +254,7 @@ def _environment_changes(
     old_order, new_order = _order(base), _order(head)
     # In tags mode every member gets the union: the order decides nothing.
     if old_order != new_order and head.role_mapping != "tags":
-        detail = f"users in several groups get the first of: {_codes(new_order)} (was: {_codes(old_order)})"
-        found.append(Change(name, "", "changed", "", (), detail))
+        found.append(_order_change(name, old_order, new_order))
     found += _several_groups_changes(name, base, head)
     return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
 
@@ -235,8 +274,8 @@ def _adoptions(name: str, base: EnvironmentAccess | None, head: EnvironmentAcces
             "widened",
             "",
             (),
-            f"group `{role.group}` is adopted: the existing Cognito group is imported rather than created, "
-            "and the members it has receive this role at the first apply",
+            f"group {code(str(role.group))} is adopted: the existing Cognito group is imported rather than "
+            "created, and the members it has receive this role at the first apply",
         )
         for role in head.roles
         if role.adopted and str(role.group) not in before
@@ -244,11 +283,45 @@ def _adoptions(name: str, base: EnvironmentAccess | None, head: EnvironmentAcces
     pool = dict(head.settings)["identity pool"]
     if base is None and pool.startswith("existing "):
         detail = (
-            f"identity pool {pool.removeprefix('existing ')} is adopted: its one roles attachment becomes "
-            "this environment's, for every app that already signs in through it"
+            f"identity pool {code(pool.removeprefix('existing '))} is adopted: its one roles attachment "
+            "becomes this environment's, for every app that already signs in through it"
         )
         found.append(Change(name, "", "widened", "", (), detail))
     return found
+
+
+def _order_change(name: str, old: Sequence[str], new: Sequence[str]) -> Change:
+    """The precedence order's change as insertions and moves, not the two whole orders."""
+    steps = _order_steps(old, new)
+    shown = (
+        "; ".join(steps)
+        if len(steps) <= FOLD_AFTER
+        else f"{len(steps)} steps{_fold('the steps', steps, '; ')}"
+    )
+    detail = (
+        f"users in several groups get the first of their groups in precedence order, which changes: {shown}"
+    )
+    return Change(name, "", "changed", "", (), detail)
+
+
+def _fold(summary: str, items: Sequence[str], separator: str = ", ") -> str:
+    """`items` in a <details> block that ends the list item it follows (Markdown)."""
+    return f"\n  <details><summary>{summary}</summary>\n\n  {separator.join(items)}\n\n  </details>"
+
+
+def _order_steps(old: Sequence[str], new: Sequence[str]) -> list[str]:
+    """`newteam` after `team-299`; `a` now first; `old` leaves the order."""
+    before, after = set(old), set(new)
+    steps = []
+    matcher = difflib.SequenceMatcher(a=list(old), b=list(new), autojunk=False)
+    for tag, first, last, start, end in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            steps += [f"{code(group)} leaves the order" for group in old[first:last] if group not in after]
+        if tag in ("replace", "insert"):
+            for index in range(start, end):
+                where = f"after {code(new[index - 1])}" if index else "first"
+                steps.append(f"{code(new[index])} {'now ' if new[index] in before else ''}{where}")
+    return steps
 
 
 def _shared_folder_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
@@ -290,7 +363,7 @@ def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess
             _setting_direction(key, base, head),
             "",
             (),
-            f"{key}: {code(value)} (was: {code(str(before.get(key)))})",
+            f"{key}: {code(value)} (was: {code(before[key]) if key in before else 'not set'})",
         )
         for key, value in head.settings
         if before.get(key) != value
@@ -359,16 +432,28 @@ def _several_groups_changes(name: str, base: EnvironmentAccess, head: Environmen
     for index, first in enumerate(common):
         for second in common[index + 1 :]:
             pair = (str(first), str(second))
-            (was, was_label, had), (now, label, has) = _pair_view(base, pair), _pair_view(head, pair)
-            if was == now:
+            was, now = _pair_view(base, pair), _pair_view(head, pair)
+            if was.decides == now.decides:
                 continue
-            detail = f"a member of {code(pair[0])} and {code(pair[1])} now gets {label} (was: {was_label})"
-            gained = has - had
+            who = f"a member of {code(pair[0])} and {code(pair[1])}"
+            together = _pair_wording(was.general, now.general)
+            detail = f"{who} {_pair_wording(was.label, now.label)}"
             found += [
-                Change(name, ", ".join(pair), "widened", prefix, _ordered(set(caps)), detail)
-                for prefix, caps in _by_prefix(gained)
+                Change(name, ", ".join(pair), "widened", prefix, _ordered(set(caps)), detail, pair, together)
+                for prefix, caps in _by_prefix(now.grants - was.grants)
             ]
     return found
+
+
+def _pair_wording(was: str, now: str) -> str:
+    """What a member of two groups gets now, and what it got before only when that differs."""
+    if was != now:
+        return f"now gets {now} (was: {was})"
+    return (
+        "now gets the role of the other of the two"
+        if now == ONE_OF_THE_TWO
+        else f"now gets more through {now}"
+    )
 
 
 def _set_gain_changes(
@@ -404,7 +489,17 @@ def _only_private(folders_per_level: int | None, overflow: Sequence[tuple[str, i
     return f"only the private folder ({over} folders exceed folders_per_level {folders_per_level})"
 
 
-PairView = tuple[object, str, set[tuple[str, str]]]  # what decides a change, its words, (folder, capability)
+ONE_OF_THE_TWO = "the role of one of the two"
+
+
+@dataclass(frozen=True)
+class PairView:
+    """What a member of exactly two groups receives, for the diff."""
+
+    decides: object  # what, when it changes, is the change
+    label: str  # its words (Markdown)
+    general: str  # its words where one statement tells many pairs (no group names)
+    grants: set[tuple[str, str]]  # (folder, capability)
 
 
 def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
@@ -412,11 +507,14 @@ def _pair_view(access: EnvironmentAccess, pair: tuple[str, str]) -> PairView:
     rules: one role, so a change of role is the change; tags: the folders of the union."""
     found = received(access, pair)
     if access.role_mapping != "tags":
-        return _label(found.role), _label(found.role), _grant_set(found.role)
+        role = found.role
+        general = ONE_OF_THE_TWO if role is not None and role.group else _label(role)
+        return PairView(_label(role), _label(role), general, _grant_set(role))
     folders = {(grant.prefix, c) for grant in found.folders for c in grant.capabilities}
     if found.overflow:
-        return frozenset(folders), _only_private(access.folders_per_level, found.overflow), folders
-    return frozenset(folders), "the union of their folders", folders
+        words = _only_private(access.folders_per_level, found.overflow)
+        return PairView(frozenset(folders), words, words, folders)
+    return PairView(frozenset(folders), "the union of their folders", "the union of their folders", folders)
 
 
 def _label(role: RoleAccess | None) -> str:
@@ -520,7 +618,102 @@ def _ordered(capabilities: set[str]) -> tuple[str, ...]:
 
 
 def changes_markdown(found: Sequence[Change]) -> str:
-    return _templates().get_template("changes.md.j2").render(changes=found, diagram=changes_diagram)
+    """The counts per kind, then per environment (environments with equal changes together)
+    one line per change, pair widenings that gain alike told in one line, and a chart."""
+    return _templates().get_template("changes.md.j2").render(counts=_counts(found), sections=_sections(found))
+
+
+@dataclass(frozen=True)
+class Section:
+    """Environments whose changes read alike, told once."""
+
+    environments: tuple[str, ...]
+    lines: tuple[str, ...]  # Markdown list items
+    diagram: str
+
+
+def _counts(found: Sequence[Change]) -> str:
+    """`0 data loss, 2 widened, ...`: every kind that gates, then the other changes if any."""
+    counts = Counter(change.kind for change in found)
+    told = [f"{counts[kind]:,} {kind}" for kind in KINDS[:-1]]
+    return ", ".join([*told, *([f"{counts['changed']:,} other"] if counts["changed"] else [])])
+
+
+def _sections(found: Sequence[Change]) -> list[Section]:
+    by_environment: dict[str, list[Change]] = {}
+    for change in found:
+        by_environment.setdefault(change.environment, []).append(change)
+    alike: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    for environment, items in sorted(by_environment.items()):
+        alike.setdefault((_lines(items), changes_diagram(items)), []).append(environment)
+    return [Section(tuple(names), lines, diagram) for (lines, diagram), names in alike.items()]
+
+
+def _lines(items: Sequence[Change]) -> tuple[str, ...]:
+    """One line per change, what is lost first; changes told in the same words (pair
+    widenings alike, a set's gains) in one line for all their folders."""
+    alike: dict[tuple[str, ...], list[Change]] = {}
+    for change in items:
+        key = _alike(change)
+        if key:
+            alike.setdefault(key, []).append(change)
+    told: list[tuple[str, str]] = []
+    for change in items:
+        group = alike.get(_alike(change), [change])
+        if len(group) == 1:
+            told.append((change.kind, _line(change)))
+        elif group[0] is change:
+            told.append((change.kind, _pair_line(group)))
+    return tuple(text for _, text in sorted(told, key=lambda kind_text: KINDS.index(kind_text[0])))
+
+
+def _alike(change: Change) -> tuple[str, ...]:
+    """What changes told in one line share; () for a change told alone."""
+    if change.together:
+        return (change.kind, "pairs", change.together, *change.capabilities)
+    if change.detail and change.prefix and change.capabilities:
+        return (change.kind, "words", change.detail, *change.capabilities)
+    return ()
+
+
+def _line(change: Change) -> str:
+    if change.kind == "changed":
+        return change.detail
+    if change.kind == "data loss" or not change.prefix:
+        return f"**{change.kind}**: {change.detail}"
+    caps = ", ".join(change.capabilities)
+    if change.detail:
+        return f"**{change.kind}**: {change.detail}: gains {caps} on {code(change.prefix)}"
+    who = "users in no group" if change.subject == NO_GROUP else f"group {code(change.subject)}"
+    return f"**{change.kind}**: {who} {VERBS[change.kind]} {caps} on {code(change.prefix)}"
+
+
+def _pair_line(group: Sequence[Change]) -> str:
+    """Changes with the same words and capabilities: one pair's or set's in its own words, else
+    the groups, the number of pairs and the folders. Every group and folder is named; the
+    pairs are listed up to PAIRS_SHOWN."""
+    names = sorted({name for change in group for name in change.groups})
+    pairs = list(dict.fromkeys(change.groups for change in group))
+    folders = sorted({change.prefix for change in group})
+    kind, caps = group[0].kind, ", ".join(group[0].capabilities)
+    where = _codes(folders) if len(folders) <= FOLD_AFTER else f"{len(folders)} folders"
+    folded = (
+        _fold(f"the {len(folders)} folders", [code(f) for f in folders]) if len(folders) > FOLD_AFTER else ""
+    )
+    if len(pairs) == 1:
+        return f"**{kind}**: {group[0].detail}: gains {caps} on {where}{folded}"
+    every = len(pairs) == len(names) * (len(names) - 1) // 2
+    among = _listed(names) if len(names) <= FOLD_AFTER else f"these {len(names)} groups"
+    who = f"any two of {among}" if every else f"one of {len(pairs):,} pairs of {among}"
+    text = f"**{kind}**: a member of {who} {group[0].together}: gains {caps} on {where}"
+    if len(names) > FOLD_AFTER:
+        text += _fold(f"the {len(names)} groups", [code(name) for name in names])
+    if not every:
+        shown = [f"{code(first)} and {code(second)}" for first, second in pairs[:PAIRS_SHOWN]]
+        left = len(pairs) - PAIRS_SHOWN
+        more = [f"and {left:,} more (`report --format json` lists each)"] if left > 0 else []
+        text += _fold(f"the {len(pairs):,} pairs", [*shown, *more], "; ")
+    return text + folded
 
 
 def changes_json(found: Sequence[Change]) -> list[dict[str, Any]]:

@@ -56,6 +56,11 @@ AT_RISK: Mapping[str, str] = {
     ),
 }
 SUPPORTED_FORMAT_MAJORS = ("0", "1")
+# A table of more rows than this is folded into <details>; one that would pass SUMMARY_LIMIT
+# characters stops there and says how many rows it leaves out (the sticky comment holds
+# 65,536 characters for every section and environment together).
+FOLD_AFTER = 20
+SUMMARY_LIMIT = 15_000
 
 
 class PlanError(Exception):
@@ -116,15 +121,9 @@ def _change(entry: Any, index: int, source: str) -> Change:
 
 
 def summary(plan_changes: Sequence[Change], title: str) -> str:
-    """Markdown: the counts (imports first, as Terraform counts them), then destroys and
+    """Markdown: the counts (imports first, then as Terraform counts), then destroys and
     replacements that lose users, memberships or objects, then every change, imports first."""
-    counts = Counter(change.kind for change in plan_changes)
-    imports = sum(change.importing for change in plan_changes)
-    totals = ", ".join(
-        [f"{imports} to import"] * bool(imports)
-        + [f"{counts[kind]} to {kind}" for kind in COUNTED if kind != "forget" or counts[kind]]
-    )
-    lines = [f"#### Terraform plan: {code(title)}", "", f"**{totals}**", ""]
+    lines = [f"#### Terraform plan: {code(title)}", "", f"**{totals(plan_changes)}**", ""]
     risky = [c for c in plan_changes if c.kind in ("destroy", "replace") and c.resource_type in AT_RISK]
     if risky:
         lines += ["> [!CAUTION]", "> Data or memberships are lost on apply:"]
@@ -133,9 +132,40 @@ def summary(plan_changes: Sequence[Change], title: str) -> str:
     shown = [c for c in plan_changes if c.kind in COUNTED or c.importing]
     if not shown:
         return "\n".join([*lines, "No changes."]) + "\n"
-    lines += ["| action | resource |", "|---|---|"]
-    lines += [f"| {_action(c)} | {code(c.address)} |" for c in _ordered(shown)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_table(_ordered(shown), SUMMARY_LIMIT - len("\n".join(lines)))]) + "\n"
+
+
+def totals(plan_changes: Sequence[Change]) -> str:
+    """As Terraform counts (`Plan: 1 to import, 1 to add, 0 to change, 1 to destroy.`): imports
+    only when there are any, a replacement is one add and one destroy, forgets only when there are
+    any; the replacements said after."""
+    counts = Counter(change.kind for change in plan_changes)
+    imports = sum(change.importing for change in plan_changes)
+    told = [
+        *([f"{imports} to import"] if imports else []),
+        f"{counts['add'] + counts['replace']} to add",
+        f"{counts['change']} to change",
+        f"{counts['destroy'] + counts['replace']} to destroy",
+        *([f"{counts['forget']} to forget"] if counts["forget"] else []),
+    ]
+    replaced = f" ({counts['replace']} replaced: one add and one destroy each)" if counts["replace"] else ""
+    return ", ".join(told) + replaced
+
+
+def _table(rows: Sequence[Change], room: int) -> list[str]:
+    """The table of `rows`, folded when long, cut to `room` characters with a line saying so."""
+    lines = ["| action | resource |", "|---|---|"]
+    used = sum(len(line) + 1 for line in lines) + 200  # the fold and the closing line
+    for index, change in enumerate(rows):
+        line = f"| {_action(change)} | {code(change.address)} |"
+        used += len(line) + 1
+        if used > room:
+            lines.append(f"| … | {len(rows) - index} more (`terraform show PLAN` lists every one) |")
+            break
+        lines.append(line)
+    if len(rows) <= FOLD_AFTER:
+        return lines
+    return [f"<details><summary>{len(rows)} resource changes</summary>", "", *lines, "", "</details>"]
 
 
 def _action(change: Change) -> str:

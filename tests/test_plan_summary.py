@@ -17,7 +17,16 @@ import pytest
 from modules import bounded_json
 from modules.bounded_json import MAX_DEPTH, TooDeep
 from modules.cli import main
-from modules.plan_summary import Change, PlanError, changes, load_plan, summary
+from modules.plan_summary import (
+    FOLD_AFTER,
+    SUMMARY_LIMIT,
+    Change,
+    PlanError,
+    changes,
+    load_plan,
+    summary,
+    totals,
+)
 from tests.conftest import PROJECT
 
 FIXTURES = PROJECT / "tests" / "plan_fixtures"
@@ -104,7 +113,38 @@ def test_destroys_and_replacements_at_risk_come_first_and_others_do_not():
         "deletes every membership: its members lose the group's role and folders until they are added "
         "to the new group"
     ]
-    assert "**1 to add, 0 to change, 1 to replace, 1 to destroy**" in text
+    assert "**2 to add, 0 to change, 2 to destroy (1 replaced: one add and one destroy each)**" in text
+
+
+def test_counts_are_terraforms_a_replacement_one_add_and_one_destroy():
+    kinds = ["add", "change", "replace", "destroy"]
+    plan = [Change(f"aws_iam_role.r{i}", "aws_iam_role", kind) for i, kind in enumerate(kinds)]
+    assert totals(plan) == "2 to add, 1 to change, 2 to destroy (1 replaced: one add and one destroy each)"
+    assert totals(plan[:2]) == "1 to add, 1 to change, 0 to destroy"
+    forget = Change("aws_iam_role.f", "aws_iam_role", "forget")
+    assert totals([forget]) == "0 to add, 0 to change, 0 to destroy, 1 to forget"
+
+
+def roles(count: int, kind: str = "add") -> list[Change]:
+    return [Change(f"aws_iam_role.group_{i:05d}_role", "aws_iam_role", kind) for i in range(count)]
+
+
+def test_a_short_table_stands_open_and_a_long_one_is_folded():
+    assert "<details>" not in summary(roles(FOLD_AFTER), "dev")
+    text = summary(roles(FOLD_AFTER + 1), "dev")
+    assert f"<details><summary>{FOLD_AFTER + 1} resource changes</summary>\n\n| action | resource |\n" in text
+    assert text.endswith("| add | `aws_iam_role.group_00020_role` |\n\n</details>\n")
+
+
+def test_a_huge_plan_stays_under_the_limit_and_says_what_it_leaves_out():
+    text = summary(roles(3000, "replace"), "prod")
+    assert len(text) <= SUMMARY_LIMIT
+    assert (
+        "**3000 to add, 0 to change, 3000 to destroy (3000 replaced: one add and one destroy each)**" in text
+    )
+    shown = text.count("| replace | `aws_iam_role.group_")
+    assert 100 < shown < 3000
+    assert f"| … | {3000 - shown} more (`terraform show PLAN` lists every one) |\n" in text
 
 
 def test_summary_reads_the_file_title_by_default(capsys):

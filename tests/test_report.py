@@ -387,7 +387,9 @@ def test_widenings_are_highlighted_and_a_change_without_a_folder_is_not_drawn():
         Change("dev", "b", "narrowed", "y/", ("delete",)),
         Change("dev", "", "changed", "", (), "role mapping: rules (was: token)"),
     ]
-    lines = changes_diagram(found).splitlines()
+    fenced = changes_diagram(found).splitlines()
+    assert (fenced[0], fenced[-1]) == ("```mermaid", "```")
+    lines = fenced[1:-1]
     assert [line.split()[0] for line in lines[3:]] == ["classDef", "class", "linkStyle"] * 2
     assert lines[-3].startswith("  classDef widened") and lines[-1] == (
         "  linkStyle 0 stroke:#d73a49,stroke-width:3px"
@@ -418,7 +420,7 @@ def test_tags_mode_more_folders_per_level_widens_what_members_of_several_groups_
     assert "- **widened**: folders per level: `2` (was: `1`)\n" in result.stdout
     assert (
         "- **widened**: a member of `a` and `b` now gets the union of their folders (was: only the private "
-        "folder (`read` folders exceed folders_per_level 1)): gains list, read on `a/`\n"
+        "folder (`read` folders exceed folders_per_level 1)): gains list, read on `a/`, `b/`\n"
     ) in result.stdout
     assert "users in several groups get the first of" not in result.stdout
     narrowed = run_report("--environments", str(base), "--base-environments", str(head))

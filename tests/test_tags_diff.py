@@ -240,6 +240,10 @@ def test_report_fails_on_the_widening_of_three_groups(tmp_path: Path):
         "- **widened**: a member of `a`, `b` and `c` now gets the union of their folders (was: only the "
         "private folder (`read` folders exceed folders_per_level 2)): gains list on `c0/`\n"
     ) in result.stdout
+    # The same words and capabilities on two folders: one line.
+    assert (
+        "folders_per_level 2)): gains list, read on `a0/`, `b0/`\n- **widened**: a member of `a`, `b` and `c`"
+    ) in result.stdout
 
 
 def test_past_the_budget_the_words_say_may():

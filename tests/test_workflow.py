@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ import yaml
 from tests.conftest import PROJECT
 
 WORKFLOW = PROJECT / ".github" / "workflows" / "groupfolders.yml"
+# The reusable workflow (on: workflow_call) that other repositories call; WORKFLOW's gate calls it.
+GATE = PROJECT / ".github" / "workflows" / "groupfolders-gate.yml"
 STICKY = PROJECT / ".github" / "scripts" / "sticky_comment.js"
 DEPENDABOT = PROJECT / ".github" / "dependabot.yml"
 ZIZMOR = Path(sys.executable).parent / "zizmor"
@@ -30,19 +33,30 @@ ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
 RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
 # `uses: owner/repo[/path]@<full commit SHA> # vX.Y.Z`: what Dependabot keeps current.
 PINNED = re.compile(r"\s*(- )?uses: [\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+")
+# A reusable workflow of this repository: the same commit as the caller, nothing to pin.
+LOCAL = re.compile(r"\s*uses: \./\.github/workflows/[\w.-]+\.yml")
 
 
 @functools.cache
-def workflow() -> dict[str, Any]:
-    return yaml.safe_load(WORKFLOW.read_text())
+def workflow(path: Path = WORKFLOW) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
 
 
 def jobs() -> dict[str, dict[str, Any]]:
     return workflow()["jobs"]
 
 
+def gate() -> dict[str, Any]:
+    return workflow(GATE)["jobs"]["gate"]
+
+
+def every_job() -> dict[str, dict[str, Any]]:
+    """The jobs of both workflows that run steps: the gate is the reusable workflow's."""
+    return {**{name: job for name, job in jobs().items() if "steps" in job}, "gate": gate()}
+
+
 def steps(job: str) -> list[dict[str, Any]]:
-    return jobs()[job]["steps"]
+    return every_job()[job]["steps"]
 
 
 def step_using(job: str, action: str) -> dict[str, Any]:
@@ -60,7 +74,15 @@ def role_of(job: str) -> str | None:
 
 
 def unpinned(text: str) -> list[str]:
-    return [line for line in text.splitlines() if "uses:" in line and not PINNED.fullmatch(line)]
+    """Every `uses:` that is not pinned (a comment's usage example is no step)."""
+    return [
+        line
+        for line in text.splitlines()
+        if "uses:" in line
+        and not line.lstrip().startswith("#")
+        and not PINNED.fullmatch(line)
+        and not LOCAL.fullmatch(line)
+    ]
 
 
 def test_runs_on_every_pull_request_change_including_labels_and_on_main():
@@ -72,19 +94,22 @@ def test_runs_on_every_pull_request_change_including_labels_and_on_main():
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment():
-    text = WORKFLOW.read_text()
-    assert len(re.findall(r"uses: ", text)) == 22
-    assert unpinned(text) == []
+    text, called = WORKFLOW.read_text(), GATE.read_text()
+    used = re.compile(r"^ *(- )?uses: ", re.MULTILINE)
+    assert (len(used.findall(text)), len(used.findall(called))) == (17, 8)
+    assert unpinned(text) == unpinned(called) == []
     tag = "      - uses: actions/checkout@v5"
     short = "      - uses: actions/checkout@fbc6f39 # v5.1.0"
     bare = "      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09"
-    assert unpinned("\n".join([tag, short, bare])) == [tag, short, bare]
+    other = "    uses: octo/gate/.github/workflows/gate.yml@main"
+    local = "    uses: ./.github/workflows/groupfolders-gate.yml"
+    assert unpinned("\n".join([tag, short, bare, other, local])) == [tag, short, bare, other]
 
 
 def test_every_checkout_keeps_no_credentials():
     checkouts = [
         (name, step)
-        for name, job in jobs().items()
+        for name, job in every_job().items()
         for step in job["steps"]
         if step.get("uses", "").startswith("actions/checkout@")
     ]
@@ -103,50 +128,94 @@ def test_every_checkout_keeps_no_credentials():
 
 
 def test_every_job_has_a_timeout():
-    timeouts = {name: job.get("timeout-minutes") for name, job in jobs().items()}
+    # A job that calls a reusable workflow takes no timeout: the called job has its own.
+    assert "timeout-minutes" not in jobs()["gate"]
+    timeouts = {name: job.get("timeout-minutes") for name, job in every_job().items()}
     assert [name for name, minutes in timeouts.items() if not isinstance(minutes, int) or minutes <= 0] == []
     assert timeouts["gate"] == 30
     assert timeouts["deploy-prod"] == 60
 
 
 def test_the_workflow_grants_nothing_by_default():
-    assert workflow()["permissions"] == {}
+    assert workflow()["permissions"] == workflow(GATE)["permissions"] == {}
 
 
-def test_gate_installs_with_a_cache_runs_the_gate_and_uploads_sarif_except_from_forks():
-    python = step_using("gate", "actions/setup-python")["with"]
-    assert python["cache"] == "pip"
-    assert python["cache-dependency-path"].split() == ["requirements.txt", "requirements-checkov.txt"]
-    assert step_using("gate", "actions/setup-node")["with"]["node-version"] == "${{ env.NODE_VERSION }}"
-    assert "make synth" in runs("gate")
+SAME_PR = f"github.event_name == 'pull_request' && {SAME_REPOSITORY}"
+INSTALL = (
+    '"$RUNNER_TEMP/groupfolders/bin/pip" install --quiet '
+    '"groupfolders[synth] @ git+https://github.com/${GROUPFOLDERS_REPOSITORY}@${GROUPFOLDERS_REF}"'
+)
+
+
+def test_this_repository_gates_with_the_reusable_workflow_installed_from_its_own_commit():
+    caller = jobs()["gate"]
+    assert caller["uses"] == "./.github/workflows/groupfolders-gate.yml"
+    assert (
+        caller["permissions"]
+        == gate()["permissions"]
+        == {
+            "contents": "read",
+            "security-events": "write",
+            "pull-requests": "write",
+        }
+    )
+    assert caller["with"]["groupfolders-repository"] == "${{ github.repository }}"
+    assert caller["with"]["groupfolders-ref"] == "${{ github.event.pull_request.head.sha || github.sha }}"
+    called = workflow(GATE)[True]["workflow_call"]  # YAML 1.1 reads the key `on` as true
+    assert set(caller["with"]) <= set(called["inputs"])
+    assert [name for name, spec in called["inputs"].items() if spec.get("required")] == [
+        "groupfolders-repository",
+        "groupfolders-ref",
+    ]
+    assert called["outputs"]["environments"]["value"] == "${{ jobs.gate.outputs.environments }}"
+
+
+def test_the_gate_installs_the_pinned_groupfolders_and_checkov_and_uploads_sarif_except_from_forks():
+    install = runs("gate")
+    assert INSTALL in install
+    assert '"$RUNNER_TEMP/checkov/bin/pip" install --quiet "checkov==${CHECKOV_VERSION}"' in install
+    pinned = re.search(r"^checkov==(\S+)$", (PROJECT / "requirements-checkov.txt").read_text(), re.MULTILINE)
+    assert pinned is not None and workflow(GATE)["env"]["CHECKOV_VERSION"] == pinned[1]
+    assert step_using("gate", "actions/setup-node")["with"]["node-version"] == "${{ inputs.node-version }}"
+    assert 'groupfolders check --environments "$ENVIRONMENTS"' in runs("gate")
+    assert "make " not in runs("gate") and ".venv/" not in runs("gate")
     sarif = step_using("gate", "github/codeql-action/upload-sarif")
     assert sarif["with"] == {"sarif_file": "reports/check.sarif", "category": "groupfolders"}
     assert sarif["if"] == (
         "${{ !cancelled() && hashFiles('reports/check.sarif') != '' && "
         f"(github.event_name == 'push' || {SAME_REPOSITORY}) }}}}"
     )
-    assert jobs()["gate"]["permissions"]["security-events"] == "write"
 
 
-def test_gate_posts_the_access_diff_or_its_failure_once_and_writes_a_step_summary():
-    assert '.venv/bin/groupfolders report --base-ref "$BASE_SHA" --fail-on widened > access-diff.md' in runs(
-        "gate"
-    )
-    assert '>> "$GITHUB_STEP_SUMMARY"' in runs("gate")
-    comment = step_using("gate", "actions/github-script")
+def named(job: str, name: str) -> dict[str, Any]:
+    (step,) = [s for s in steps(job) if s.get("name") == name]
+    return step
+
+
+def test_gate_posts_the_access_diff_or_its_failure_once_keeps_it_whole_and_writes_a_step_summary():
     assert (
-        comment["if"]
-        == f"${{{{ !cancelled() && github.event_name == 'pull_request' && {SAME_REPOSITORY} }}}}"
-    )
+        'groupfolders report --environments "$ENVIRONMENTS" --base-ref "$BASE_SHA" --fail-on widened '
+        "> access-diff.md"
+    ) in runs("gate")
+    assert '>> "$GITHUB_STEP_SUMMARY"' in runs("gate")
+    assert "head -c 1000000 access-diff.md" in runs("gate")
+    full = named("gate", "Keep the whole access diff")
+    assert full["with"]["name"] == "access-diff" and full["with"]["path"] == "access-diff.md"
+    script_checkout = named("gate", "Check out the sticky-comment script")
+    assert script_checkout["with"]["repository"] == "${{ inputs.groupfolders-repository }}"
+    assert script_checkout["with"]["ref"] == "${{ inputs.groupfolders-ref }}"
+    comment = step_using("gate", "actions/github-script")
+    assert comment["if"] == script_checkout["if"] == f"${{{{ !cancelled() && {SAME_PR} }}}}"
     assert comment["env"] == {
         "GATE_STATUS": "${{ job.status }}",
         "HEAD_SHA": "${{ github.event.pull_request.head.sha }}",
         "RUN_URL": RUN_URL,
+        "FULL_URL": "${{ steps.full.outputs.artifact-url }}",
     }
     script = comment["with"]["script"]
-    assert "require('./.github/scripts/sticky_comment.js')" in script
+    assert "require('./.groupfolders-scripts/.github/scripts/sticky_comment.js')" in script
     assert "if (process.env.GATE_STATUS === 'success')" in script
-    assert "sticky.post({ github, context, section: 'access', file: 'access-diff.md' })" in script
+    assert "sticky.post({ github, context, section: 'access', file: 'access-diff.md', full })" in script
     assert "sticky.postFailure({ github, context, what: 'The gate', run })" in script
     # The comment is posted before the step that fails on a blocked widening: that diff stays.
     names = [s.get("name") for s in steps("gate")]
@@ -154,11 +223,17 @@ def test_gate_posts_the_access_diff_or_its_failure_once_and_writes_a_step_summar
 
 
 def test_widening_fails_only_when_the_repository_opts_in():
-    opt_in = workflow()["env"]["BLOCK_WIDENING"]
+    opt_in = jobs()["gate"]["with"]["block-widening"]
     assert "vars.GROUPFOLDERS_BLOCK_WIDENING == 'true'" in opt_in
     assert "contains(github.event.pull_request.labels.*.name, 'groupfolders:block-widening')" in opt_in
+    assert workflow(GATE)[True]["workflow_call"]["inputs"]["block-widening"] == {
+        "description": "fail the pull request when its access diff widens access",
+        "type": "boolean",
+        "default": False,
+    }
     (last,) = steps("gate")[-1:]
     assert last["if"] == "${{ steps.diff.outputs.exit-code == '3' }}"
+    assert last["env"] == {"BLOCK_WIDENING": "${{ inputs.block-widening }}"}
     assert 'if [ "$BLOCK_WIDENING" = "true" ]; then' in last["run"]
 
 
@@ -166,9 +241,10 @@ def test_no_expression_is_spliced_into_a_script():
     """Template injection: a value reaches `run:` and `script:` through an environment variable."""
     scripts = [
         (name, step.get("run") or step.get("with", {}).get("script", ""))
-        for name, job in jobs().items()
+        for name, job in every_job().items()
         for step in job["steps"]
     ]
+    assert len(scripts) > 30
     assert [(name, text) for name, text in scripts if "${{" in text] == []
 
 
@@ -198,7 +274,7 @@ def test_pull_request_plans_use_only_the_plan_role_and_never_from_a_fork():
 
 
 def test_only_the_deploy_jobs_have_an_environment_and_the_deploy_role():
-    roles = {name: role_of(name) for name in jobs()}
+    roles = {name: role_of(name) for name in every_job()}
     assert {name: role for name, role in roles.items() if role} == {
         "plan": PLAN_ROLE,
         "plan-dev": PLAN_ROLE,
@@ -211,7 +287,7 @@ def test_only_the_deploy_jobs_have_an_environment_and_the_deploy_role():
     environments = {name: job["environment"] for name, job in jobs().items() if "environment" in job}
     assert environments == {"deploy-dev": "dev", "deploy-staging": "staging", "deploy-prod": "prod"}
     # An OIDC token only where a role is assumed.
-    tokens = {name for name, job in jobs().items() if job["permissions"].get("id-token") == "write"}
+    tokens = {name for name, job in every_job().items() if job["permissions"].get("id-token") == "write"}
     assert tokens == {name for name, role in roles.items() if role}
     assert "AWS_ROLE_ARN" not in WORKFLOW.read_text()
     for environment in ("dev", "staging", "prod"):
@@ -319,18 +395,23 @@ def zizmor_findings(directory: Path) -> list[tuple[str, str]]:
 
 def test_zizmor_finds_nothing_of_medium_or_high_severity():
     assert zizmor_findings(PROJECT / ".github") == []
+    assert sorted(path.name for path in (PROJECT / ".github" / "workflows").iterdir()) == [
+        "groupfolders-gate.yml",
+        "groupfolders.yml",
+    ]
 
 
 def test_zizmor_reports_an_unpinned_action_and_a_checkout_that_keeps_its_token(tmp_path):
-    broken = WORKFLOW.read_text().replace(
+    broken = GATE.read_text().replace(
         "actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0\n        with:\n"
-        "          fetch-depth: 0 # `report --base-ref` reads the base's environments and templates from git\n"
+        "          fetch-depth: 0 # `report --base-ref` reads the base's environments from git\n"
         "          persist-credentials: false\n",
         "actions/checkout@v5\n        with:\n          fetch-depth: 0\n",
     )
-    assert broken != WORKFLOW.read_text()
+    assert broken != GATE.read_text()
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "groupfolders.yml").write_text(broken)
+    shutil.copy(WORKFLOW, tmp_path / ".github" / "workflows" / "groupfolders.yml")
+    (tmp_path / ".github" / "workflows" / "groupfolders-gate.yml").write_text(broken)
     shutil.copy(DEPENDABOT, tmp_path / ".github" / "dependabot.yml")
     assert zizmor_findings(tmp_path / ".github") == [("artipacked", "Medium"), ("unpinned-uses", "High")]
 
@@ -513,3 +594,167 @@ def test_deploy_verifies_dev_and_staging_after_apply(job, verified):
     assert '.venv/bin/groupfolders verify --env "$ENVIRONMENT" > "verify-$ENVIRONMENT.md"' in step["run"]
     assert "-r requirements-aws.txt" in step["run"]
     assert step["run"].rstrip().endswith('exit "$code"')
+
+
+# --- the gate's commands, run in a repository that holds only environments/
+
+# This checkout stands in for the installed groupfolders (the wheel is built elsewhere). The
+# installed package accepts the findings of its own defaults by itself; this checkout keeps
+# them in its security/accepted_findings.yaml, which the stand-in passes.
+STAND_IN = """#!/bin/sh
+if [ "$1" = check ]; then
+  shift
+  exec "{python}" "{main}" check --accepted-findings "{accepted}" "$@"
+fi
+exec "{python}" "{main}" "$@"
+"""
+RUNS = (
+    "Gate (groupfolders check)",
+    "Access diff against the base branch",
+    "Step summary",
+    "List the synthesized stacks (the plan matrix)",
+    "Fail on widened access (opted in)",
+)
+
+
+def git(repository: Path, *arguments: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", *identity, *arguments], cwd=repository, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def user_repository(tmp_path: Path) -> tuple[Path, str]:
+    """A git repository with only environments/: the example's dev, then a head that widens
+    access (analysts may write) and adds a group; returns it and the base commit."""
+    repository = tmp_path / "repository"
+    (repository / "environments").mkdir(parents=True)
+    for name in ("_groups.yaml", "dev.yaml"):
+        shutil.copy(PROJECT / "environments" / name, repository / "environments" / name)
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    git(repository, "add", "environments")
+    git(repository, "commit", "--quiet", "-m", "base")
+    base = git(repository, "rev-parse", "HEAD")
+    groups = repository / "environments" / "_groups.yaml"
+    widened = groups.read_text().replace(
+        "access: read\n    precedence: 30", "access: readwrite\n    precedence: 30"
+    )
+    groups.write_text(
+        widened
+        + "  - name: auditors\n    description: Read the invoices\n    access: read\n    precedence: 50\n"
+        "    prefixes: [audit/]\n"
+    )
+    git(repository, "commit", "--quiet", "-am", "head: a new group")
+    return repository, base
+
+
+def run_step(name: str, repository: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    step = named("gate", name)
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=repository,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_gates_commands_run_in_a_repository_that_holds_only_environments(tmp_path: Path):
+    repository, base = user_repository(tmp_path)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    stand_in = tools / "groupfolders"
+    stand_in.write_text(
+        STAND_IN.format(
+            python=sys.executable,
+            main=PROJECT / "main.py",
+            accepted=PROJECT / "security" / "accepted_findings.yaml",
+        )
+    )
+    stand_in.chmod(0o755)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "GROUPFOLDERS_CHECKOV": os.environ.get(
+            "GROUPFOLDERS_CHECKOV", str(PROJECT / ".venv-checkov" / "bin" / "checkov")
+        ),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "ENVIRONMENTS": "environments",
+        "BASE_SHA": base,
+        "FULL_URL": "https://github.com/o/r/actions/runs/42/artifacts/7",
+        "BLOCK_WIDENING": "false",
+    }
+    results = {name: run_step(name, repository, env) for name in RUNS}
+    assert {name: result.returncode for name, result in results.items()} == dict.fromkeys(RUNS, 0), {
+        name: result.stderr[-2000:] for name, result in results.items()
+    }
+    assert (repository / "reports" / "check.sarif").is_file()
+    assert output.read_text().splitlines() == ["exit-code=3", 'environments=["dev"]']
+    diff = (repository / "access-diff.md").read_text()
+    assert diff.startswith(
+        "# Access changes\n\n**0 data loss, 1 widened, 0 narrowed, 2 added, 0 removed, 1 other**\n\n## `dev`\n\n"
+        "- **widened**: group `analysts` gains write, delete on `analysts/`\n"
+        "- **added**: group `auditors` gains list, read on `audit/`\n"
+    )
+    assert "which changes: `auditors` after `uploads`\n" in diff
+    assert summary.read_text() == "## groupfolders: access diff\n" + diff
+    assert results["Fail on widened access (opted in)"].stdout == (
+        "::warning::this pull request widens access (see the access diff)\n"
+    )
+    blocked = run_step("Fail on widened access (opted in)", repository, {**env, "BLOCK_WIDENING": "true"})
+    assert blocked.returncode == 1
+    assert blocked.stdout.startswith("::error::this pull request widens access")
+    assert sorted(path.name for path in repository.iterdir()) == [
+        ".git",
+        "access-diff.md",
+        "cdktf.out",
+        "environments",
+        "reports",
+    ]
+
+
+FULL = "https://github.com/o/r/actions/runs/42/artifacts/7"
+
+
+def long_diff(items: int) -> str:
+    """An access diff of `items` folded list items, then a chart."""
+    item = "- **widened**: a change\n  <details><summary>the groups</summary>\n\n  `a`, `b`\n\n  </details>\n"
+    return "# Access changes\n\n" + item * items + "\n```mermaid\nflowchart LR\n  a --> b\n```\n"
+
+
+def test_a_diff_too_long_for_a_comment_is_cut_between_items_and_links_the_whole_file(tmp_path):
+    text = long_diff(600)
+    result = sticky(tmp_path, [], [["post", {"section": "access", "text": text, "full": FULL}]])
+    body = result["comments"][0]["body"]
+    kept = body[body.index("# Access changes") : body.index("\n\n**Cut here:**")]
+    assert len(body) < 40_000 + len(HEAD) + 200
+    assert body.endswith(
+        f"\n\n**Cut here:** {len(text)} characters do not fit a comment; the whole text is [here]({FULL}).\n"
+        "<!-- /groupfolders:section:access -->\n"
+    )
+    assert text.startswith(kept) and kept.endswith("  </details>")
+    assert kept.count("<details>") == kept.count("</details>") and "```" not in kept
+    short = long_diff(3)
+    result = sticky(tmp_path, [], [["post", {"section": "access", "text": short, "full": FULL}]])
+    assert result["comments"][0]["body"] == HEAD + section("access", short.rstrip())
+
+
+def test_the_whole_comment_stays_below_60000_characters_however_long_each_part(tmp_path):
+    files = {f"plan-env{n}.md": "| add | `aws_iam_role.r` |\n" * 400 for n in range(3)}
+    result = sticky(
+        tmp_path,
+        [],
+        [
+            ["post", {"section": "access", "text": long_diff(600), "full": FULL}],
+            ["postPlans", {"dir": "plans", "files": files, "result": "success", "run": RUN}],
+        ],
+    )
+    (comment,) = result["comments"]
+    assert len(comment["body"]) < 60_000
+    assert comment["body"].count("**Cut here:**") == 2
+    assert f"the whole text is [here]({RUN['url']}).\n<!-- /groupfolders:section:plan -->" in comment["body"]

@@ -12,6 +12,41 @@ const HEADING = '### groupfolders';
 // The author of every comment the workflow writes with its GITHUB_TOKEN. Anyone can write a
 // comment that starts with the marker; only this one's is ours to update.
 const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+// GitHub refuses a comment of more than 65,536 characters: each section keeps to its share,
+// the whole comment below 60,000 (a section of another name keeps to the smaller share).
+const LIMITS = { access: 40000, plan: 19000 };
+
+// `text` cut to `limit` characters before a line that starts a list item, heading or block
+// outside any code block and <details>, ending in a link to the whole text (`full`).
+function capped(text, limit, full) {
+  if (text.length <= limit) {
+    return text;
+  }
+  const note = `\n\n**Cut here:** ${text.length} characters do not fit a comment; the whole text is [here](${full}).\n`;
+  let fenced = false;
+  let depth = 0;
+  let used = 0;
+  let cut = 0;
+  for (const line of text.split('\n')) {
+    if (used + note.length > limit) {
+      break;
+    }
+    // Before a line that starts something (not the indented rest of a list item).
+    if (!fenced && depth === 0 && line !== '' && !line.startsWith(' ')) {
+      cut = used;
+    }
+    const trimmed = line.trim();
+    if (trimmed.startsWith('```')) {
+      fenced = !fenced;
+    } else if (!fenced && trimmed.startsWith('<details>')) {
+      depth += 1;
+    } else if (!fenced && trimmed.startsWith('</details>')) {
+      depth -= 1;
+    }
+    used += line.length + 1;
+  }
+  return text.slice(0, cut).trimEnd() + note;
+}
 
 function start(section) {
   return `<!-- groupfolders:section:${section} -->`;
@@ -65,8 +100,9 @@ async function write({ github, context, sections }) {
   }
 }
 
-async function post({ github, context, section, file }) {
-  const text = fs.readFileSync(file, 'utf8');
+// `full`: where the whole file is (the workflow artifact), linked when it is cut.
+async function post({ github, context, section, file, full }) {
+  const text = capped(fs.readFileSync(file, 'utf8'), LIMITS[section] || LIMITS.plan, full);
   await write({ github, context, sections: () => ({ [section]: text }) });
 }
 
@@ -83,8 +119,8 @@ async function postPlans({ github, context, dir, result, run }) {
   const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.md')).sort() : [];
   const summaries = names.map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
   const parts = result === 'success' ? summaries : [failureNote('terraform plan', run), ...summaries];
-  const text = parts.join('\n') || 'No plan summary was produced: see the plan jobs.\n';
+  const text = capped(parts.join('\n') || 'No plan summary was produced: see the plan jobs.\n', LIMITS.plan, run.url);
   await write({ github, context, sections: () => ({ plan: text }) });
 }
 
-module.exports = { MARKER, BOT, failureNote, post, postFailure, postPlans };
+module.exports = { MARKER, BOT, LIMITS, capped, failureNote, post, postFailure, postPlans };
