@@ -63,7 +63,7 @@ def test_imports_are_counted_and_listed_first():
         "| add | `aws_cognito_user_group.group_fresh` |",
         "| add | `aws_iam_role.group_team_role` |",
     ]
-    assert "**3 to import, 2 to add, 2 to change, 0 to replace, 0 to destroy**" in summary(found, "prod")
+    assert "**3 to import, 2 to add, 2 to change, 0 to destroy**" in summary(found, "prod")
     no_import = summary([Change("aws_iam_role.r", "aws_iam_role", "add")], "dev")
     assert "to import" not in no_import
 
