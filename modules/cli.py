@@ -371,9 +371,7 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     text = "say what a member of exactly these groups may do in one environment, and why"
     command = commands.add_parser("explain", help=text, description=text, epilog=EXIT_CODES)
     _input_arguments(command)
-    command.add_argument(
-        "--env", required=True, metavar="NAME", help="the environment (required, no default)"
-    )
+    _one_environment(command)
     command.add_argument(
         "--groups",
         required=True,
@@ -381,6 +379,12 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         help="the member's groups, comma-separated, e.g. finance,analysts (required, no default)",
     )
     command.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
+
+
+def _one_environment(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--env", required=True, metavar="NAME", help="the environment (required, no default)"
+    )
 
 
 def _explain(arguments: argparse.Namespace) -> int:
@@ -472,9 +476,7 @@ def _add_verify(commands: argparse._SubParsersAction) -> None:
         "line; 2 invalid configuration, AWS unreachable or refused, boto3 missing",
     )
     _input_arguments(command)
-    command.add_argument(
-        "--env", required=True, metavar="NAME", help="the environment (required, no default)"
-    )
+    _one_environment(command)
     command.add_argument(
         "--users",
         type=Path,

@@ -170,17 +170,9 @@ def probe_request(
     return Request(role_arn(role.role), probe.action, resource, role.policy, resource_policy, context)
 
 
-def evaluator_allows(
-    role: RoleUnderTest,
-    probe: Probe,
-    bucket: str,
-    resource_policy: dict[str, Any],
-    *,
-    secure: bool = True,
-    tls: str = "1.3",
-) -> bool:
-    """The evaluators' verdict (both must agree) on `probe_request`."""
-    (allowed,) = decide_all([probe_request(role, probe, bucket, resource_policy, secure=secure, tls=tls)])
+def evaluator_allows(*request: Any, **transport: Any) -> bool:
+    """The evaluators' verdict (both must agree) on `probe_request(*request, **transport)`."""
+    (allowed,) = decide_all([probe_request(*request, **transport)])
     return allowed
 
 
