@@ -8,7 +8,7 @@ import jsii
 from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack
 from constructs import Construct, Node
 
-from modules import naming
+from modules import naming, outputs
 from modules.access_model import environment_access
 from modules.aws import (
     AwsProvider,
@@ -89,30 +89,24 @@ class GroupFoldersStack(TerraformStack):
             no_group_role=no_group,
             rules=[(group.name, roles[group.name].arn) for group in by_precedence],
         )
-        outputs = {
-            naming.USER_POOL_ID_OUTPUT: directory.user_pool_id,
-            naming.USER_POOL_CLIENT_ID_OUTPUT: directory.client_id,
-            naming.IDENTITY_POOL_ID_OUTPUT: identity.pool_id,
-            naming.BUCKET_NAME_OUTPUT: environment.bucket.bucket_name,
-            **(
-                {naming.FOLDERS_ROLE_ARN_OUTPUT: roles[environment.groups[0].name].arn}
-                if tags_mode
-                else {
-                    naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn
-                    for name, role in roles.items()
-                }
-            ),
-            **({naming.FOLDER_CLAIMS_ARN_OUTPUT: claims.arn} if claims else {}),
-        }
-        for name, value in outputs.items():
-            TerraformOutput(self, name, value=value)
         ids = ClientIds(directory.user_pool_id, directory.client_id, identity.pool_id)
-        TerraformOutput(
-            self,
-            naming.CLIENT_CONFIG_OUTPUT,
-            value=client_config(environment, environment_access(environment, templates), ids),
-            description="amplify_outputs.json for web and mobile clients",
-        )
+        access = environment_access(environment, templates)
+        declared = [
+            (outputs.USER_POOL_ID, directory.user_pool_id),
+            (outputs.USER_POOL_CLIENT_ID, directory.client_id),
+            (outputs.IDENTITY_POOL_ID, identity.pool_id),
+            (outputs.BUCKET_NAME, environment.bucket.bucket_name),
+            *([(outputs.FOLDERS_ROLE_ARN, roles[environment.groups[0].name].arn)] if tags_mode else []),
+            *([(outputs.FOLDER_CLAIMS_ARN, claims.arn)] if claims else []),
+            (outputs.CLIENT_CONFIG, client_config(environment, access, ids)),
+        ]
+        for output, value in declared:
+            TerraformOutput(self, output.name, value=value, description=output.description)
+        group_output = outputs.GROUP_ROLE_ARN
+        for name, role in ({} if tags_mode else roles).items():
+            TerraformOutput(
+                self, group_output.named(name), value=role.arn, description=group_output.description
+            )
 
     @jsii.member(jsii_name="allocateLogicalId")
     def _allocate_logical_id(self, tf_element: Node | TerraformElement) -> str:

@@ -24,6 +24,7 @@ STAGES: dict[str, int] = {
     "config": 1,
     "limits": 0,
     "naming": 2,
+    "outputs": 2,
     "folders": 2,
     "across_environments": 3,
     "resource_origins": 3,
