@@ -74,6 +74,7 @@ class GroupFoldersStack(TerraformStack):
             description=f"Authenticated users in no group ({environment.name})",
             trust_json=identity.trust_json,
             policy=documents.no_group_policy,
+            tags=documents.no_group_role_tags,
         )
         if claims:
             pool_arn = directory.user_pool_arn or claims.existing_pool_arn(
@@ -166,6 +167,7 @@ def _group_roles(
             user_pool_id=user_pool_id,
             trust_json=trust_json,
             policy=documents.group_policies[group.name],
+            tags=documents.group_role_tags.get(group.name, {}),
         ).role
         for group in environment.groups_by_name
     }
@@ -187,7 +189,12 @@ def stack_references(environment: Environment) -> References:
             group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "arn")
             for group in environment.groups
         },
+        role_ids={
+            group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "unique_id")
+            for group in environment.groups
+        },
         no_group_role_arn=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "arn"),
+        no_group_role_id=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "unique_id"),
         identity_pool_id=_reference(CognitoIdentityPool, naming.IDENTITY_POOL, "id"),
     )
 

@@ -40,11 +40,24 @@ def guarded(
 
 
 def allowed(environment: Environment, references: References, principal: str, action: str, key: str) -> bool:
-    bucket_policy = environment_documents(environment, references).bucket_policy
-    assert bucket_policy is not None
+    """With the role tags that the stack gives `principal` (none for a principal not ours)."""
+    documents = environment_documents(environment, references)
+    assert documents.bucket_policy is not None
+    tags = {references.no_group_role_arn: documents.no_group_role_tags}
+    tags.update(
+        (references.role_arns[group], role_tags) for group, role_tags in documents.group_role_tags.items()
+    )
     arn = f"{references.bucket_arn}/{key}"
     context = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
-    return evaluate(LEAKED, action, arn, context, bucket_policy, principal_arn=principal)
+    return evaluate(
+        LEAKED,
+        action,
+        arn,
+        context,
+        documents.bucket_policy,
+        principal_arn=principal,
+        principal_tags=tags.get(principal),
+    )
 
 
 @pytest.mark.parametrize(
