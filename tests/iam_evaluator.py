@@ -71,6 +71,7 @@ TERRAFORM_INTERPOLATION = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 IAM_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 # parliament understands `${aws:...}` variables only.
 NON_AWS_VARIABLE = re.compile(r"\$\{(?!aws:)[^}]+\}")
+PRINCIPAL_TAG_VARIABLE = re.compile(r"\$\{aws:PrincipalTag/([^}]+)\}", re.IGNORECASE)
 
 
 # --- the synthesized data source, back to the JSON that Terraform hands to AWS
@@ -204,9 +205,29 @@ def evaluate(
         action,
         resource_arn,
         {**session, **context},
-        None if resource_policy is None else copy.deepcopy(dict(resource_policy)),
+        None if resource_policy is None else _resolvable(resource_policy, principal_tags or {}),
         None if resource_policy is None else ACCOUNT,
     )
+
+
+def _resolvable(policy: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+    """`policy` without the statements whose Resource or NotResource names a principal tag the
+    principal lacks. IAM says such a statement may be invalid (`reference_policies_variables`,
+    "If AWS cannot resolve a variable this might cause the entire statement to be invalid"); a
+    Deny that drops out must not be what keeps anyone out, so the evaluator assumes it does."""
+    held = {key.lower() for key in tags}
+    resolvable = copy.deepcopy(dict(policy))
+    resolvable["Statement"] = [
+        statement
+        for statement in _statements(resolvable)
+        if all(
+            key.lower() in held
+            for field in ("Resource", "NotResource")
+            for value in _as_list(statement.get(field, []))
+            for key in PRINCIPAL_TAG_VARIABLE.findall(value)
+        )
+    ]
+    return resolvable
 
 
 def _role_node(policy: Mapping[str, Any], arn: str, tags: Mapping[str, str]) -> Node:
