@@ -239,3 +239,22 @@ def test_role_quota_between_default_and_maximum(write_env):
 def test_role_quota_outside_what_iam_grants(write_env, quota, reason):
     text = groups_text(1, f"limits: {{iam_roles_per_account: {quota}}}\n")
     assert problems_of(write_env(text)) == [f"limits.iam_roles_per_account: {reason}"]
+
+
+def role_tags_text(count: int, tags: str = "") -> str:
+    """One group of `count` folders under folder_guard; `tags`: the environment's own tags."""
+    guarded = "bucket: {name: demo-bucket, folder_guard: true, exempt_principals: [arn:aws:iam::123456789012:role/d]}\n"
+    folders = ", ".join(f"f{i:02d}/" for i in range(count))
+    text = BASE.replace("bucket: {name: demo-bucket}\n", guarded) + tags
+    return text + f"groups:\n  - {{name: a, access: list, precedence: 1, prefixes: [{folders}]}}\n"
+
+
+@pytest.mark.parametrize(("tags", "room"), [("", 48), ("tags: {team: x}\n", 47)])
+def test_role_tags_exactly_at_the_limit_pass_and_one_over_fails(write_env, tags: str, room: int):
+    """The provider's default tags (app, environment and the environment's own) count too."""
+    assert load_valid_environments(write_env(role_tags_text(room, tags)))
+    assert problems_of(write_env(role_tags_text(room + 1, tags))) == [
+        f"groups[0].prefixes: with folder_guard the role of group 'a' carries its {room + 1} folders (shared ones "
+        f"included) as role tags, beside {50 - room} default tags; IAM allows 50 tags per role, the provider's "
+        f"default tags included: give the group at most {room} folders"
+    ]
