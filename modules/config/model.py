@@ -35,6 +35,8 @@ IP_ADDRESS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 # Cognito's pattern is [\w\s+=,.@-]+ (Java: ASCII); spaces only, never a tab or line break.
 POOL_NAME = re.compile(r"[A-Za-z0-9_ +=,.@-]{1,128}")
 RESERVED_TAGS = ("app", "environment")
+# folder_guard: the role tags FOLDER_TAG.1, FOLDER_TAG.2, ... name each role's folders.
+FOLDER_TAG = "folder_guard"
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html: [\p{L}\p{Z}\p{N}_.:/=+\-@]
 MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 TAG_SYMBOLS = frozenset("_.:/=+-@")
@@ -517,10 +519,12 @@ class Environment(Frozen):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        reserved = sorted(key for key in tags if key in RESERVED_TAGS or key.lower().startswith("aws:"))
+        ours = ("aws:", f"{FOLDER_TAG}.")  # IAM compares tag keys without case
+        reserved = sorted(key for key in tags if key in RESERVED_TAGS or key.lower().startswith(ours))
         if reserved:
             raise ValueError(
-                f"{', '.join(reserved)}: set by groupfolders (app, environment) or by AWS (aws:)"
+                f"{', '.join(reserved)}: set by groupfolders (app, environment, {FOLDER_TAG}.<n>) "
+                "or by AWS (aws:)"
             )
         return tags
 

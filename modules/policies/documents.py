@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modules.config.model import FOLDER_TAG
 from modules.policies.actions import LIST_ACTIONS, kms_needs
 from modules.policies.check import IDENTITY_VARIABLE
 from modules.policies.principal_tags import NON_EMPTY_FOLDER, tag_variable
@@ -47,8 +48,6 @@ class FolderGuard:
     private_folders: bool
 
 
-# The role tags that name a role's folders for the guard: FOLDER_TAG.1, FOLDER_TAG.2, ...
-FOLDER_TAG = "folder_guard"
 # The value of a slot that holds no folder. Every slot carries a value, since IAM may drop a
 # statement whose variable it cannot resolve. No folder starts with "=" (a prefix character is
 # one of A-Za-z0-9!_.'()/-), so the slot frees no folder; and "" would free the whole bucket.
