@@ -38,7 +38,7 @@ FOLDER_GUARD_GROUPS = 360
 ROLE_TAGS = 50
 ROLE_TAGS_TEXT = "IAM allows 50 tags per role, the provider's default tags included"
 ROLE_TAG_VALUE_TEXT = "an IAM tag value is at most 256 letters, digits, spaces and _.:/=+-@"
-# Role ARNs in the folder guard are Terraform references until apply; sized with this account id.
+# Role ARNs are Terraform references until apply; sized with this account id.
 ACCOUNT_ID = "123456789012"
 # The created key's ARN is a reference until apply; sized with the longest region name.
 KMS_KEY_ARN = f"arn:aws:kms:ap-southeast-5:{ACCOUNT_ID}:key/" + "f" * 8 + "-ffff-ffff-ffff-" + "f" * 12
