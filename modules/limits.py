@@ -27,9 +27,18 @@ def roles_text(quota: int) -> str:
     return text
 
 
+# Role ids in the folder guard are Terraform references until apply; IAM's are 21 characters.
+ROLE_ID_PREFIX, ROLE_ID_LENGTH = "AROA", 21
 BUCKET_POLICY = 20 * 1024
 BUCKET_POLICY_TEXT = "S3 allows 20 KB (20,480 bytes) of bucket policy"
-# Role ARNs in the folder guard are Terraform references until apply; sized with this account id.
+# What one more group role adds to the folder guard: its id, `"<id>:*",`, in two statements.
+GUARD_BYTES_PER_ROLE = 2 * len(f'"{"R" * ROLE_ID_LENGTH}:*",')
+# The measured ceiling that bucket.folder_guard's description states (tests/test_limits.py).
+FOLDER_GUARD_GROUPS = 360
+ROLE_TAGS = 50
+ROLE_TAGS_TEXT = "IAM allows 50 tags per role, the provider's default tags included"
+ROLE_TAG_VALUE_TEXT = "an IAM tag value is at most 256 letters, digits, spaces and _.:/=+-@"
+# Role ARNs are Terraform references until apply; sized with this account id.
 ACCOUNT_ID = "123456789012"
 # The created key's ARN is a reference until apply; sized with the longest region name.
 KMS_KEY_ARN = f"arn:aws:kms:ap-southeast-5:{ACCOUNT_ID}:key/" + "f" * 8 + "-ffff-ffff-ffff-" + "f" * 12

@@ -15,10 +15,6 @@ from typing import Any
 
 from modules.client_config import ClientIds
 
-REFERENCE_AUTH_DESCRIPTION = (
-    "Amplify Gen 2 referenceAuth() props; no unauthRoleArn: the identity pool refuses guests (see README)"
-)
-
 
 def reference_auth(
     ids: ClientIds, *, auth_role_arn: str, group_role_arns: Mapping[str, str]

@@ -8,7 +8,7 @@ import jsii
 from cdktf import LocalBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack
 from constructs import Construct, Node
 
-from modules import adoption, naming
+from modules import adoption, naming, outputs
 from modules.access_model import environment_access
 from modules.aws import (
     AwsProvider,
@@ -32,7 +32,7 @@ from modules.policies import principal_tags
 from modules.policies.actions import http_methods
 from modules.policies.environment_documents import EnvironmentDocuments, environment_documents
 from modules.policies.references import References
-from modules.reference_auth import REFERENCE_AUTH_DESCRIPTION, reference_auth
+from modules.reference_auth import reference_auth
 
 
 class GroupFoldersStack(TerraformStack):
@@ -87,6 +87,7 @@ class GroupFoldersStack(TerraformStack):
             description=f"Authenticated users in no group ({environment.name})",
             trust_json=identity.trust_json,
             policy=documents.no_group_policy,
+            tags=documents.no_group_role_tags,
         )
         if claims:
             pool_arn = directory.user_pool_arn or claims.existing_pool_arn(
@@ -102,40 +103,34 @@ class GroupFoldersStack(TerraformStack):
             no_group_role=no_group,
             rules=[(group.name, roles[group.name].arn) for group in by_precedence],
         )
-        outputs = {
-            naming.USER_POOL_ID_OUTPUT: directory.user_pool_id,
-            naming.USER_POOL_CLIENT_ID_OUTPUT: directory.client_id,
-            naming.IDENTITY_POOL_ID_OUTPUT: identity.pool_id,
-            naming.BUCKET_NAME_OUTPUT: environment.bucket.bucket_name,
-            **(
-                {naming.FOLDERS_ROLE_ARN_OUTPUT: roles[environment.groups[0].name].arn}
-                if tags_mode
-                else {
-                    naming.terraform_id(name) + naming.ROLE_ARN_OUTPUT: role.arn
-                    for name, role in roles.items()
-                }
-            ),
-            **({naming.FOLDER_CLAIMS_ARN_OUTPUT: claims.arn} if claims else {}),
-        }
-        for name, value in outputs.items():
-            TerraformOutput(self, name, value=value)
         ids = ClientIds(directory.user_pool_id, directory.client_id, identity.pool_id)
-        TerraformOutput(
-            self,
-            naming.CLIENT_CONFIG_OUTPUT,
-            value=client_config(environment, environment_access(environment, templates), ids),
-            description="amplify_outputs.json for web and mobile clients",
-        )
-        TerraformOutput(
-            self,
-            naming.REFERENCE_AUTH_OUTPUT,
-            value=reference_auth(
-                ids,
-                auth_role_arn=no_group.role.arn,
-                group_role_arns={group.name: roles[group.name].arn for group in environment.groups_by_name},
+        access = environment_access(environment, templates)
+        declared = [
+            (outputs.USER_POOL_ID, directory.user_pool_id),
+            (outputs.USER_POOL_CLIENT_ID, directory.client_id),
+            (outputs.IDENTITY_POOL_ID, identity.pool_id),
+            (outputs.BUCKET_NAME, environment.bucket.bucket_name),
+            *([(outputs.FOLDERS_ROLE_ARN, roles[environment.groups[0].name].arn)] if tags_mode else []),
+            *([(outputs.FOLDER_CLAIMS_ARN, claims.arn)] if claims else []),
+            (outputs.CLIENT_CONFIG, client_config(environment, access, ids)),
+            (
+                outputs.REFERENCE_AUTH,
+                reference_auth(
+                    ids,
+                    auth_role_arn=no_group.role.arn,
+                    group_role_arns={
+                        group.name: roles[group.name].arn for group in environment.groups_by_name
+                    },
+                ),
             ),
-            description=REFERENCE_AUTH_DESCRIPTION,
-        )
+        ]
+        for output, value in declared:
+            TerraformOutput(self, output.name, value=value, description=output.description)
+        group_output = outputs.GROUP_ROLE_ARN
+        for name, role in ({} if tags_mode else roles).items():
+            TerraformOutput(
+                self, group_output.named(name), value=role.arn, description=group_output.description
+            )
 
     @jsii.member(jsii_name="allocateLogicalId")
     def _allocate_logical_id(self, tf_element: Node | TerraformElement) -> str:
@@ -195,6 +190,7 @@ def _group_roles(
             user_pool_id=user_pool_id,
             trust_json=trust_json,
             policy=documents.group_policies[group.name],
+            tags=documents.group_role_tags.get(group.name, {}),
         ).role
         for group in environment.groups_by_name
     }
@@ -224,7 +220,12 @@ def stack_references(environment: Environment) -> References:
             group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "arn")
             for group in environment.groups
         },
+        role_ids={
+            group.name: _reference(IamRole, _role_base(environment, group.name) + naming.ROLE, "unique_id")
+            for group in environment.groups
+        },
         no_group_role_arn=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "arn"),
+        no_group_role_id=_reference(IamRole, naming.NO_GROUP + naming.ROLE, "unique_id"),
         identity_pool_id=_reference(CognitoIdentityPool, naming.IDENTITY_POOL, "id"),
     )
 

@@ -14,7 +14,7 @@ from modules.errors import ConfigError, Problem, did_you_mean
 from modules.folders import first_overlaps
 from modules.policies import principal_tags
 from modules.policies.documents import minified_size
-from modules.policies.environment_documents import GroupTemplateErrors, environment_documents
+from modules.policies.environment_documents import GroupTemplateErrors, environment_documents, guarded_folders
 from modules.policies.references import placeholder_references
 from modules.policies.templates import access_levels
 
@@ -352,11 +352,16 @@ def document_sizes(
         and len(principal_tags.all_tag_keys(environment)) <= limits.TAG_MAPPINGS
     ):
         yield from _folders_policy_size(environment, source, minified_size(documents.folders_policy))
-    # The folder guard lists every group's role under its folders: it grows with the groups.
+    # The folder guard names every group's role twice: it grows with the groups.
     if environment.bucket.folder_guard and documents.bucket_policy is not None:
         size = minified_size(documents.bucket_policy)
         if size > limits.BUCKET_POLICY:
-            reason = f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}"
+            fewer = -(-(size - limits.BUCKET_POLICY) // limits.GUARD_BYTES_PER_ROLE)
+            reason = (
+                f"with folder_guard the bucket policy is {size} bytes; {limits.BUCKET_POLICY_TEXT}: "
+                f"each group adds {limits.GUARD_BYTES_PER_ROLE} bytes, so leave out {fewer} "
+                f"group{'s' * (fewer > 1)}, or use role_mapping tags (one role for every group)"
+            )
             yield source.problem(("bucket", "folder_guard"), reason)
 
 
@@ -403,6 +408,35 @@ def _shared_slots(environment: Environment, source: Source, index: int, group: G
                 "(identity_pool.folders_per_level)"
             )
             yield _group_problem(source, index, "name", reason)
+
+
+def folder_guard_tags(environment: Environment, source: Source) -> Iterator[Problem]:
+    """folder_guard with a role per group: each role carries its folders as role tags."""
+    if not environment.bucket.folder_guard or environment.identity_pool.role_mapping == "tags":
+        return
+    for index, group in enumerate(environment.groups):
+        for position, folder in enumerate(group.folders):
+            if reason := _role_tag_reason(folder):
+                yield _group_problem(source, index, ("prefixes", position), reason)
+    for index, shared in enumerate(environment.shared_folders):
+        if reason := _role_tag_reason(shared.prefix):
+            yield source.problem(("shared_folders", index, "prefix"), reason)
+    room = limits.ROLE_TAGS - len(environment.default_tags)
+    for index, group in enumerate(environment.groups):
+        if (count := len(guarded_folders(environment, group))) > room:
+            reason = (
+                f"with folder_guard the role of group {group.name!r} carries its {count} folders "
+                f"(shared ones included) as role tags, beside {len(environment.default_tags)} default tags; "
+                f"{limits.ROLE_TAGS_TEXT}: give the group at most {room} folders"
+            )
+            yield _group_problem(source, index, "prefixes", reason)
+
+
+def _role_tag_reason(folder: str) -> str | None:
+    problem = _tag_value_problem(folder)
+    if problem is None:
+        return None
+    return f"{folder!r} {problem}; folder_guard makes it a role tag value: {limits.ROLE_TAG_VALUE_TEXT}"
 
 
 def _tag_value_reason(folder: str) -> str | None:
@@ -525,6 +559,7 @@ RULES: tuple[Rule, ...] = (
     distinct_role_names,
     distinct_precedence,
     folders_fit_tags,
+    folder_guard_tags,
     level_tag_keys,
     slot_named_tags,
     tag_mappings,

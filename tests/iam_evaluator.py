@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from modules.policies.references import placeholder_role_id
+
 
 def _install_shims() -> None:
     # principalmapper 1.1.5 does `from collections import Mapping, MutableMapping` (gone since 3.10).
@@ -69,6 +71,7 @@ TERRAFORM_INTERPOLATION = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 IAM_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 # parliament understands `${aws:...}` variables only.
 NON_AWS_VARIABLE = re.compile(r"\$\{(?!aws:)[^}]+\}")
+PRINCIPAL_TAG_VARIABLE = re.compile(r"\$\{aws:PrincipalTag/([^}]+)\}", re.IGNORECASE)
 
 
 # --- the synthesized data source, back to the JSON that Terraform hands to AWS
@@ -155,7 +158,22 @@ def stack_references(stack: Mapping[str, Any]) -> dict[str, str]:
         "data.aws_caller_identity.current.account_id": ACCOUNT,
         "aws_s3_bucket.files.arn": f"arn:aws:s3:::{bucket}",
         **{f"aws_iam_role.{resource}.arn": role_arn(body["name"]) for resource, body in roles.items()},
+        **{
+            f"aws_iam_role.{resource}.unique_id": placeholder_role_id(body["name"])
+            for resource, body in roles.items()
+        },
     }
+
+
+def stack_role_tags(stack: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Role ARN → the role's tags (folder_guard: its folders), as the stack declares them."""
+    roles = stack["resource"]["aws_iam_role"]
+    return {role_arn(body["name"]): body.get("tags", {}) for body in roles.values()}
+
+
+def session_user_id(principal_arn: str) -> str:
+    """aws:userid of a Cognito session of the role `principal_arn`: `<role id>:<session name>`."""
+    return f"{placeholder_role_id(principal_arn.rpartition('/')[2])}:CognitoIdentityCredentials"
 
 
 def role_arn(name: str) -> str:
@@ -170,26 +188,52 @@ def evaluate(
     resource_policy: Mapping[str, Any] | None = None,
     *,
     principal_arn: str = ROLE_ARN,
+    principal_tags: Mapping[str, str] | None = None,
 ) -> bool:
     """Would IAM allow a role whose only (inline) policy is `policy` to do `action` on `resource_arn`?
+
+    The role's session is a Cognito one: aws:userid is `<role id>:<session name>`, the role id
+    being the one `stack_references` and validation's placeholders give a role of that name;
+    `principal_tags` are the role's tags (aws:PrincipalTag/...).
 
     `context` holds the request's condition keys (`s3:prefix`, `cognito-identity.amazonaws.com:sub`,
     `aws:SecureTransport`). principalmapper's full local check: an explicit Deny in any policy wins,
     then an Allow in the resource policy or the identity policy. `resource_policy` (the bucket
     policy) is taken to be in the role's account, as our bucket is.
     """
-    node = _role_node(_substitute_condition_variables(policy, context), principal_arn)
+    node = _role_node(_substitute_condition_variables(policy, context), principal_arn, principal_tags or {})
+    session = {"aws:userid": session_user_id(principal_arn)}
     return local_check_authorization_full(
         node,
         action,
         resource_arn,
-        dict(context),
-        None if resource_policy is None else copy.deepcopy(dict(resource_policy)),
+        {**session, **context},
+        None if resource_policy is None else _resolvable(resource_policy, principal_tags or {}),
         None if resource_policy is None else ACCOUNT,
     )
 
 
-def _role_node(policy: Mapping[str, Any], arn: str) -> Node:
+def _resolvable(policy: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+    """`policy` without the statements whose Resource or NotResource names a principal tag the
+    principal lacks. IAM says such a statement may be invalid (`reference_policies_variables`,
+    "If AWS cannot resolve a variable this might cause the entire statement to be invalid"); a
+    Deny that drops out must not be what keeps anyone out, so the evaluator assumes it does."""
+    held = {key.lower() for key in tags}
+    resolvable = copy.deepcopy(dict(policy))
+    resolvable["Statement"] = [
+        statement
+        for statement in _statements(resolvable)
+        if all(
+            key.lower() in held
+            for field in ("Resource", "NotResource")
+            for value in _as_list(statement.get(field, []))
+            for key in PRINCIPAL_TAG_VARIABLE.findall(value)
+        )
+    ]
+    return resolvable
+
+
+def _role_node(policy: Mapping[str, Any], arn: str, tags: Mapping[str, str]) -> Node:
     # The bucket policy's folder guard compares aws:PrincipalArn with the role's ARN.
     return Node(
         arn=arn,
@@ -203,7 +247,7 @@ def _role_node(policy: Mapping[str, Any], arn: str) -> Node:
         is_admin=False,
         permissions_boundary=None,
         has_mfa=False,
-        tags={},
+        tags=dict(tags),
     )
 
 

@@ -40,11 +40,24 @@ def guarded(
 
 
 def allowed(environment: Environment, references: References, principal: str, action: str, key: str) -> bool:
-    bucket_policy = environment_documents(environment, references).bucket_policy
-    assert bucket_policy is not None
+    """With the role tags that the stack gives `principal` (none for a principal not ours)."""
+    documents = environment_documents(environment, references)
+    assert documents.bucket_policy is not None
+    tags = {references.no_group_role_arn: documents.no_group_role_tags}
+    tags.update(
+        (references.role_arns[group], role_tags) for group, role_tags in documents.group_role_tags.items()
+    )
     arn = f"{references.bucket_arn}/{key}"
     context = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
-    return evaluate(LEAKED, action, arn, context, bucket_policy, principal_arn=principal)
+    return evaluate(
+        LEAKED,
+        action,
+        arn,
+        context,
+        documents.bucket_policy,
+        principal_arn=principal,
+        principal_tags=tags.get(principal),
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,3 +95,55 @@ def test_without_the_guard_a_leaked_policy_reaches_every_folder(write_env):
         assert allowed(
             environment, references, references.no_group_role_arn, "s3:GetObject", f"{folder}x.txt"
         )
+
+
+@pytest.mark.parametrize("role_mapping", ["token", "rules"])
+def test_each_role_is_confined_to_the_folders_of_its_role_tags(write_env, role_mapping: str):
+    """The folders are named nowhere in the bucket policy: each role's tags carry them, and a
+    session cannot set them (only the tags-mode trust allows sts:TagSession)."""
+    environment, references = guarded(write_env, role_mapping, "private_only")
+    documents = environment_documents(environment, references)
+    assert documents.group_role_tags == {
+        "a": {"folder_guard.1": "a/", "folder_guard.2": "shared/"},
+        "b": {"folder_guard.1": "shared/", "folder_guard.2": "team/b/"},
+    }
+    assert documents.no_group_role_tags == {"folder_guard.1": "=unused", "folder_guard.2": "=unused"}
+    assert "a/" not in str(documents.bucket_policy)
+    assert documents.trust["Statement"][0]["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+    a = references.role_arns["a"]
+    assert allowed(environment, references, a, "s3:PutObject", "a/x.txt")
+    assert not allowed(environment, references, a, "s3:PutObject", "team/b/x.txt")
+
+
+def test_tags_mode_leaves_every_group_folder_to_the_one_folders_role(write_env):
+    environment, references = guarded(write_env, "tags", "private_only")
+    documents = environment_documents(environment, references)
+    assert (documents.group_role_tags, documents.no_group_role_tags) == ({}, {})
+    folders_role = references.role_arns["a"]
+    for folder in GROUP_FOLDERS:
+        assert allowed(environment, references, folders_role, "s3:GetObject", f"{folder}x.txt"), folder
+        assert not allowed(
+            environment, references, "arn:aws:iam::123456789012:role/admin", "s3:GetObject", f"{folder}x.txt"
+        )
+
+
+def test_keys_outside_every_folder_are_closed_to_all_but_the_exempt(write_env):
+    """The bucket is wholly this environment's (folder_guard is refused on a shared or existing
+    bucket): a key in no folder is nobody's, so only the exempt principals reach it."""
+    environment, references = guarded(write_env, "token", "private_only")
+    principals = [
+        *references.role_arns.values(),
+        references.no_group_role_arn,
+        "arn:aws:iam::123456789012:role/admin",
+    ]
+    for principal in principals:
+        assert not allowed(environment, references, principal, "s3:GetObject", "elsewhere/x.txt"), principal
+    assert allowed(environment, references, EXEMPT, "s3:GetObject", "elsewhere/x.txt")
+
+
+def test_private_folders_are_closed_to_principals_outside_the_app(write_env):
+    environment, references = guarded(write_env, "token", "private_only")
+    key = f"private/{IDENTITY}/x.txt"
+    assert not allowed(environment, references, "arn:aws:iam::123456789012:role/admin", "s3:GetObject", key)
+    assert allowed(environment, references, references.role_arns["a"], "s3:GetObject", key)
+    assert allowed(environment, references, EXEMPT, "s3:GetObject", key)

@@ -26,6 +26,7 @@ STAGES: dict[str, int] = {
     "limits": 0,
     "naming": 2,
     "adoption": 3,
+    "outputs": 2,
     "folders": 2,
     "across_environments": 3,
     "resource_origins": 3,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modules import limits, naming
-from modules.config.model import Environment
+from modules.config.model import Bucket, Environment
 from modules.config.yaml_source import Source
 from modules.errors import ConfigError
 from modules.policies.documents import minified_size
@@ -102,42 +102,70 @@ def test_inline_policy_exactly_at_the_limit_passes_and_one_over_fails(write_env)
     ]
 
 
-def guarded_text(names: list[str], exempt: str = "d") -> str:
+def guarded_text(count: int, exempt: str = "d", bucket: str = "demo-bucket", name: str = "g") -> str:
+    """`count` groups of two folders each, under folder_guard with one exempt role (its name)."""
     guarded = (
-        "bucket: {name: demo-bucket, folder_guard: true, "
+        f"bucket: {{name: {bucket}, folder_guard: true, "
         f"exempt_principals: [arn:aws:iam::123456789012:role/{exempt}]}}\n"
     )
     text = BASE.replace("bucket: {name: demo-bucket}\n", guarded)
-    groups = "".join(f"  - {{name: {name}, access: read, precedence: {i}}}\n" for i, name in enumerate(names))
+    groups = "".join(
+        f"  - {{name: {name}{i:03d}, access: read, precedence: {i}, prefixes: [{name}{i:03d}/a/, {name}{i:03d}/b/]}}\n"
+        for i in range(count)
+    )
     return text + "groups:\n" + groups
 
 
-def bucket_policy_size(names: list[str], exempt: str = "d") -> int:
-    env = environment(guarded_text(names, exempt))
-    bucket_policy = documents(env).bucket_policy
+def bucket_policy_size(text: str) -> int:
+    bucket_policy = documents(environment(text)).bucket_policy
     assert bucket_policy is not None
     return minified_size(bucket_policy)
 
 
 def test_bucket_policy_exactly_at_the_limit_passes_and_one_over_fails(write_env):
-    # A group name's character counts five times, a whole group 360: the exempt principal's length
-    # turns the remainder. Names stay short enough for unshortened role names and for guard Sids,
-    # which keep 40 characters of the folder.
-    names, knob = at_size(
-        lambda names, knob: bucket_policy_size(names, "d" * (knob + 1)),
-        lambda count: [f"g{i:03d}" for i in range(count)],
-        limits.BUCKET_POLICY,
-        5,
-        30,
-    )
-    exempt = "d" * (knob + 1)
-    assert load_valid_environments(write_env(guarded_text(names, exempt)))
-    over = [*names[:-1], names[-1] + "y"]
-    assert bucket_policy_size(over, exempt) == limits.BUCKET_POLICY + 5
-    assert problems_of(write_env(guarded_text(over, exempt))) == [
-        f"bucket.folder_guard: with folder_guard the bucket policy is {limits.BUCKET_POLICY + 5} bytes; "
-        "S3 allows 20 KB (20,480 bytes) of bucket policy"
+    # A group adds its role's id twice, 52 bytes (52 = 1 mod 3); an exempt principal's character
+    # counts three times: fewer groups until the rest is a multiple of 3, then the exempt name grows.
+    count = 1
+    while bucket_policy_size(guarded_text(count + 1)) <= limits.BUCKET_POLICY:
+        count += 1
+    while (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) % 3:
+        count -= 1
+    exempt = "d" * (1 + (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) // 3)
+    assert bucket_policy_size(guarded_text(count, exempt)) == limits.BUCKET_POLICY
+    assert load_valid_environments(write_env(guarded_text(count, exempt)))
+    over = guarded_text(count, exempt + "d")
+    assert bucket_policy_size(over) == limits.BUCKET_POLICY + 3
+    assert problems_of(write_env(over)) == [
+        f"bucket.folder_guard: with folder_guard the bucket policy is {limits.BUCKET_POLICY + 3} bytes; "
+        "S3 allows 20 KB (20,480 bytes) of bucket policy: each group adds 52 bytes, so leave out 1 group, "
+        "or use role_mapping tags (one role for every group)"
     ]
+    # Leaving out what the message says gets under the limit again.
+    assert bucket_policy_size(guarded_text(count - 1, exempt + "d")) <= limits.BUCKET_POLICY
+
+
+def test_a_group_adds_the_same_bytes_to_the_folder_guard_whatever_its_names():
+    short, long = guarded_text(100), guarded_text(100, name="a-group-with-a-much-longer-name-")
+    assert bucket_policy_size(short) == bucket_policy_size(long)
+    assert (
+        bucket_policy_size(guarded_text(101)) - bucket_policy_size(short) == limits.GUARD_BYTES_PER_ROLE == 52
+    )
+
+
+def test_the_folder_guard_serves_the_groups_that_the_configuration_table_states():
+    """The measured ceiling: two folders a group, the bucket and exempt principals of
+    environments/prod.yaml; `bucket.folder_guard`'s description states it."""
+    deployer, backup = "groupfolders-deployer", "aws-backup-service"
+
+    def text(count: int) -> str:
+        one = guarded_text(count, deployer, "acme-groupfolders-prod")
+        return one.replace(f"role/{deployer}]", f"role/{deployer}, arn:aws:iam::123456789012:role/{backup}]")
+
+    assert bucket_policy_size(text(limits.FOLDER_GUARD_GROUPS)) <= limits.BUCKET_POLICY
+    assert bucket_policy_size(text(limits.FOLDER_GUARD_GROUPS + 1)) > limits.BUCKET_POLICY
+    assert limits.FOLDER_GUARD_GROUPS >= 200
+    description = Bucket.model_fields["folder_guard"].description
+    assert f"{limits.FOLDER_GUARD_GROUPS} groups of two folders" in description
 
 
 def groups_text(count: int, extra: str = "") -> str:
@@ -211,3 +239,22 @@ def test_role_quota_between_default_and_maximum(write_env):
 def test_role_quota_outside_what_iam_grants(write_env, quota, reason):
     text = groups_text(1, f"limits: {{iam_roles_per_account: {quota}}}\n")
     assert problems_of(write_env(text)) == [f"limits.iam_roles_per_account: {reason}"]
+
+
+def role_tags_text(count: int, tags: str = "") -> str:
+    """One group of `count` folders under folder_guard; `tags`: the environment's own tags."""
+    guarded = "bucket: {name: demo-bucket, folder_guard: true, exempt_principals: [arn:aws:iam::123456789012:role/d]}\n"
+    folders = ", ".join(f"f{i:02d}/" for i in range(count))
+    text = BASE.replace("bucket: {name: demo-bucket}\n", guarded) + tags
+    return text + f"groups:\n  - {{name: a, access: list, precedence: 1, prefixes: [{folders}]}}\n"
+
+
+@pytest.mark.parametrize(("tags", "room"), [("", 48), ("tags: {team: x}\n", 47)])
+def test_role_tags_exactly_at_the_limit_pass_and_one_over_fails(write_env, tags: str, room: int):
+    """The provider's default tags (app, environment and the environment's own) count too."""
+    assert load_valid_environments(write_env(role_tags_text(room, tags)))
+    assert problems_of(write_env(role_tags_text(room + 1, tags))) == [
+        f"groups[0].prefixes: with folder_guard the role of group 'a' carries its {room + 1} folders (shared ones "
+        f"included) as role tags, beside {50 - room} default tags; IAM allows 50 tags per role, the provider's "
+        f"default tags included: give the group at most {room} folders"
+    ]

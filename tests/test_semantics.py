@@ -27,7 +27,7 @@ from modules.access_model import EnvironmentAccess, RoleAccess, environment_acce
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
-from tests.iam_evaluator import iam_document, lint, lint_rules, role_arn, stack_references
+from tests.iam_evaluator import iam_document, lint, lint_rules, role_arn, stack_references, stack_role_tags
 from tests.stack_documents import bucket_policy, reference_name, role_policy
 from tests.test_synth import variant
 from tests.two_evaluators import Request, decide_all, evaluate
@@ -71,6 +71,7 @@ class RoleUnderTest:
     role: str  # the aws_iam_role's name
     policy: dict[str, Any]  # its inline policies, as AWS receives them
     model: RoleAccess | None  # None: the model grants this role nothing
+    tags: dict[str, str]  # its role tags (folder_guard: its folders)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def roles_under_test(stack: dict[str, Any], environment: Environment) -> list[Ro
     for resource, body in stack["resource"]["aws_iam_role"].items():
         name = body["name"]
         assert name in model or name == default, f"{environment.name}: role {name} is not in the access model"
-        found.append(RoleUnderTest(environment.name, name, role_policy(stack, resource), model.get(name)))
+        policy, tags = role_policy(stack, resource), body.get("tags", {})
+        found.append(RoleUnderTest(environment.name, name, policy, model.get(name), tags))
     assert set(model) <= {r.role for r in found}, f"{environment.name}: model roles missing from the stack"
     return found
 
@@ -167,7 +169,9 @@ def probe_request(
     resource = f"arn:aws:s3:::{bucket}" if probe.is_listing else f"arn:aws:s3:::{bucket}/{probe.path}"
     if probe.is_listing and probe.path is not None:
         context["s3:prefix"] = probe.path
-    return Request(role_arn(role.role), probe.action, resource, role.policy, resource_policy, context)
+    return Request(
+        role_arn(role.role), probe.action, resource, role.policy, resource_policy, context, role.tags
+    )
 
 
 def evaluator_allows(*request: Any, **transport: Any) -> bool:
@@ -374,6 +378,7 @@ def test_folder_guard_names_exactly_the_roles_granted_a_shared_folder(stacks, en
             context,
             bucket_policy(stack),
             principal_arn=role_arn(naming.role_name(environment, group)),
+            principal_tags=stack_role_tags(stack)[role_arn(naming.role_name(environment, group))],
         )
     }
     assert reached == {"analysts", "editors", "finance"}
@@ -537,8 +542,25 @@ def test_folder_guard_closes_a_folder_to_other_group_roles_even_if_their_policy_
     finance = role_arn(stack["resource"]["aws_iam_role"]["group_finance_role"]["name"])
     key = f"arn:aws:s3:::{environment.bucket.bucket_name}/finance/reports/q1.pdf"
     context = {"aws:SecureTransport": "true"}
-    assert not evaluate(leaked, "s3:GetObject", key, context, resource_policy, principal_arn=analysts)
-    assert evaluate(leaked, "s3:GetObject", key, context, resource_policy, principal_arn=finance)
+    tags = stack_role_tags(stack)
+    assert not evaluate(
+        leaked,
+        "s3:GetObject",
+        key,
+        context,
+        resource_policy,
+        principal_arn=analysts,
+        principal_tags=tags[analysts],
+    )
+    assert evaluate(
+        leaked,
+        "s3:GetObject",
+        key,
+        context,
+        resource_policy,
+        principal_arn=finance,
+        principal_tags=tags[finance],
+    )
     # Without a guard (staging), the same leak would go through: the guard is what stops it.
     staging_key = key.replace("prod", "staging")
     staging_policy = bucket_policy(stacks["staging"])

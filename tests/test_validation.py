@@ -167,3 +167,24 @@ def test_a_shared_folder_may_sit_beside_group_folders(write_env):
         "write": ("b/",),
         "read": ("team/shared/",),
     }
+
+
+GUARDED = (
+    "bucket: {name: demo-bucket, folder_guard: true, exempt_principals: [arn:aws:iam::123456789012:role/d]}\n"
+)
+
+
+@pytest.mark.parametrize("role_mapping", ["token", "rules"])
+def test_with_folder_guard_a_folder_must_be_a_role_tag_value(write_env, role_mapping: str):
+    text = (
+        BASE.replace("bucket: {name: demo-bucket}\n", GUARDED)
+        + f"identity_pool: {{role_mapping: {role_mapping}}}\n"
+        + "groups: [{name: a, access: read, precedence: 1, prefixes: [reports(2024)/]}]\n"
+    )
+    assert problems_of(write_env(text)) == [
+        "groups[0].prefixes[0]: 'reports(2024)/' has '(', ')'; folder_guard makes it a role tag value: "
+        "an IAM tag value is at most 256 letters, digits, spaces and _.:/=+-@"
+    ]
+    # Without the guard the folder is no tag, and fine; with it, a folder of tag characters is.
+    assert load_valid_environments(write_env(text.replace(GUARDED, "bucket: {name: demo-bucket}\n")))
+    assert load_valid_environments(write_env(text.replace("reports(2024)/", "reports-2024/")))

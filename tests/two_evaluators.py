@@ -56,6 +56,7 @@ class Request:
         context = {
             "aws:PrincipalArn": self.principal_arn,
             "aws:PrincipalAccount": self.principal_arn.split(":")[4],
+            "aws:userid": iam_evaluator.session_user_id(self.principal_arn),
             "aws:SecureTransport": "true",
             **self.context,
         }
@@ -89,9 +90,12 @@ def evaluate(
     resource_policy: Mapping[str, Any] | None = None,
     *,
     principal_arn: str = iam_evaluator.ROLE_ARN,
+    principal_tags: Mapping[str, str] | None = None,
 ) -> bool:
     """iam_evaluator.evaluate's question, put to both evaluators (same arguments, same answer)."""
-    request = Request(principal_arn, action, resource_arn, policy, resource_policy, context)
+    request = Request(
+        principal_arn, action, resource_arn, policy, resource_policy, context, principal_tags or {}
+    )
     (allowed,) = decide_all([request])
     return allowed
 
@@ -113,6 +117,7 @@ def principalmapper_allows(request: Request) -> bool:
         request.request_context(),
         request.resource_policy,
         principal_arn=request.principal_arn,
+        principal_tags=request.principal_tags,
     )
 
 

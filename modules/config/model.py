@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
-from modules.limits import MAX_ROLES_PER_ACCOUNT, ROLES_PER_ACCOUNT
+from modules.limits import FOLDER_GUARD_GROUPS, MAX_ROLES_PER_ACCOUNT, ROLES_PER_ACCOUNT
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 APP_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
@@ -35,6 +35,8 @@ IP_ADDRESS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 # Cognito's pattern is [\w\s+=,.@-]+ (Java: ASCII); spaces only, never a tab or line break.
 POOL_NAME = re.compile(r"[A-Za-z0-9_ +=,.@-]{1,128}")
 RESERVED_TAGS = ("app", "environment")
+# folder_guard: the role tags FOLDER_TAG.1, FOLDER_TAG.2, ... name each role's folders.
+FOLDER_TAG = "folder_guard"
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html: [\p{L}\p{Z}\p{N}_.:/=+\-@]
 MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 TAG_SYMBOLS = frozenset("_.:/=+-@")
@@ -318,9 +320,13 @@ class Bucket(Frozen):
     )
     folder_guard: bool = Field(
         False,
-        description="defence in depth: the bucket policy denies object access under each group's folders "
-        "and each shared folder to every principal but the roles granted it and the exempt principals; "
-        "kept under the 20 KB bucket-policy limit",
+        description="defence in depth: the bucket policy closes the bucket's objects and listing to every "
+        "principal but this environment's roles and the exempt principals, and each role to all but its own "
+        "and its shared folders (`token`/`rules`: named in the role's tags, `folder_guard.1`, ..., so a "
+        "folder must be a valid tag value and a role holds at most 50 tags, default tags included); "
+        f"measured: {FOLDER_GUARD_GROUPS} groups of two folders each fit S3's 20 KB bucket-policy "
+        "limit (a 22-character bucket name, two exempt principals), each group adding 52 bytes whatever its "
+        "names and folders; with `role_mapping: tags` (one role) it does not grow with the groups",
         json_schema_extra=NEW_BUCKET_ONLY,
     )
     cors_origins: tuple[CorsOrigin, ...] = Field(
@@ -585,10 +591,12 @@ class Environment(Frozen):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        reserved = sorted(key for key in tags if key in RESERVED_TAGS or key.lower().startswith("aws:"))
+        ours = ("aws:", f"{FOLDER_TAG}.")  # IAM compares tag keys without case
+        reserved = sorted(key for key in tags if key in RESERVED_TAGS or key.lower().startswith(ours))
         if reserved:
             raise ValueError(
-                f"{', '.join(reserved)}: set by groupfolders (app, environment) or by AWS (aws:)"
+                f"{', '.join(reserved)}: set by groupfolders (app, environment, {FOLDER_TAG}.<n>) "
+                "or by AWS (aws:)"
             )
         return tags
 

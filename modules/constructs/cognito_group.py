@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from modules import naming
@@ -24,7 +26,9 @@ class CognitoGroupWithRole(Construct):
         user_pool_id: str,
         trust_json: str,
         policy: Document,
+        tags: Mapping[str, str],
     ) -> None:
+        """`tags`: the role's tags (folder_guard: its folders)."""
         base = naming.terraform_id(group.name)
         super().__init__(scope, base)
         self.role = FolderRole(
@@ -34,6 +38,7 @@ class CognitoGroupWithRole(Construct):
             description=f"Members of Cognito group {group.name} ({environment_name})",
             trust_json=trust_json,
             policy=policy,
+            tags=tags,
         ).role
         cognito_group(self, group, role_arn=self.role.arn, user_pool_id=user_pool_id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from modules import naming
@@ -24,10 +26,17 @@ class FolderRole(Construct):
         description: str,
         trust_json: str,
         policy: Document | None,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
+        """`tags`: with folder_guard, the role tags that name the role's folders."""
         super().__init__(scope, base + "_folders")
         self.role = IamRole(
-            self, base + naming.ROLE, name=role_name, description=description, assume_role_policy=trust_json
+            self,
+            base + naming.ROLE,
+            name=role_name,
+            description=description,
+            assume_role_policy=trust_json,
+            tags=dict(tags) if tags else None,
         )
         if policy is None:
             return

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modules.config.model import FOLDER_TAG
 from modules.policies.actions import LIST_ACTIONS, kms_needs
 from modules.policies.check import IDENTITY_VARIABLE
 from modules.policies.principal_tags import NON_EMPTY_FOLDER, tag_variable
@@ -38,12 +38,26 @@ class RoleScope:
 
 @dataclass(frozen=True)
 class FolderGuard:
-    """Who the bucket policy lets near each folder (folder_guard: true)."""
+    """Who the bucket policy lets near the bucket's objects (folder_guard: true): only our roles
+    and the exempt principals; each of our roles only within the folders its role tags name."""
 
-    owners: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, ARNs of the roles granted it)
-    our_roles: tuple[str, ...]  # every role this environment hands out
+    role_ids: tuple[str, ...]  # unique ids of every role this environment hands out
     exempt_principals: tuple[str, ...]
+    folder_slots: int  # every role confined to its folders carries FOLDER_TAG.1 .. FOLDER_TAG.<slots>
+    unconfined_role_ids: tuple[str, ...]  # tags mode: the folders role, which holds every group folder
     private_folders: bool
+
+
+# The value of a slot that holds no folder. Every slot carries a value, since IAM may drop a
+# statement whose variable it cannot resolve. No folder starts with "=" (a prefix character is
+# one of A-Za-z0-9!_.'()/-), so the slot frees no folder; and "" would free the whole bucket.
+UNUSED_FOLDER_SLOT = "=unused"
+
+
+def folder_tags(folders: tuple[str, ...], slots: int) -> dict[str, str]:
+    """The role tags of a role confined to `folders` (at most `slots`), every slot filled."""
+    padded = (*folders, *[UNUSED_FOLDER_SLOT] * (slots - len(folders)))
+    return {f"{FOLDER_TAG}.{slot}": folder for slot, folder in enumerate(padded, start=1)}
 
 
 def group_policy(
@@ -164,36 +178,47 @@ def folder_claims_logs_policy(log_group_arn: str) -> Document:
 
 
 def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
-    """TLS 1.2 or later only; with a folder guard, each folder is also closed to all but its owner."""
+    """TLS 1.2 or later only; with a folder guard, the objects and the listing are also closed to all
+    but our roles and the exempt, and each of our roles to all but its own folders.
+
+    No folder is named here, and no role ARN: our roles by their unique ids (aws:userid is
+    `<role id>:<session>` for an assumed role), their folders by their role tags. The size then
+    grows by one id per group, not by every folder with every exempt principal."""
     statements = _secure_transport(bucket_arn)
     if guard is None:
         return _document(statements)
-    exempt = list(guard.exempt_principals)
-    ours = [*guard.our_roles, *exempt]
+    exempt = {"ArnNotLike": {"aws:PrincipalArn": list(guard.exempt_principals)}}
+    outsiders = {"StringNotLike": {"aws:userid": [f"{role_id}:*" for role_id in guard.role_ids]}, **exempt}
     statements += [
-        _guard(_guard_sid(folder), ["s3:*"], f"{bucket_arn}/{folder}*", [*owners, *exempt])
-        for folder, owners in guard.owners
+        _guard("GuardObjects", ["s3:*"], {"Resource": [f"{bucket_arn}/*"]}, outsiders),
+        # Listing shows every key name: only our roles (each limited by its own policy) may list.
+        _guard("GuardListing", sorted(LIST_ACTIONS), {"Resource": [bucket_arn]}, outsiders),
     ]
-    if guard.private_folders:
-        statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket_arn}/private/*", ours))
-    # Listing shows every key name: only our roles (each limited by its own policy) may list.
-    statements.append(_guard("GuardListing", sorted(LIST_ACTIONS), bucket_arn, ours))
+    # Each of our roles: nothing but the bucket itself (listing and the like), private/ and the
+    # folders in its own role tags. Sessions cannot set those tags: only the tags-mode trust
+    # allows sts:TagSession, and there the folders role is not confined by tags.
+    kept = [
+        bucket_arn,
+        *([f"{bucket_arn}/private/*"] if guard.private_folders else []),
+        *(
+            f"{bucket_arn}/${{aws:PrincipalTag/{FOLDER_TAG}.{slot}}}*"
+            for slot in range(1, guard.folder_slots + 1)
+        ),
+    ]
+    unconfined = [f"{role_id}:*" for role_id in guard.unconfined_role_ids]
+    confined = {**exempt, **({"StringNotLike": {"aws:userid": unconfined}} if unconfined else {})}
+    statements.append(_guard("GuardFolders", ["s3:*"], {"NotResource": kept}, confined))
     return _document(statements)
 
 
-def _guard_sid(folder: str) -> str:
-    """From the folder, not its position: adding a group leaves every other Sid as it was."""
-    return f"Guard{_words(folder)[:40]}{hashlib.sha256(folder.encode()).hexdigest()[:6]}"
-
-
-def _guard(sid: str, actions: list[str], resource: str, allowed: list[str]) -> dict[str, Any]:
+def _guard(sid: str, actions: list[str], resources: dict[str, list[str]], condition: Document) -> Document:
     return {
         "Sid": sid,
         "Effect": "Deny",
         "Principal": {"AWS": "*"},
         "Action": actions,
-        "Resource": [resource],
-        "Condition": {"ArnNotLike": {"aws:PrincipalArn": allowed}},
+        **resources,
+        "Condition": condition,
     }
 
 
@@ -279,6 +304,8 @@ def _terraform_statement(statement: dict[str, Any]) -> dict[str, Any]:
     }
     if "Resource" in statement:
         block["resources"] = [_literal(r) for r in statement["Resource"]]
+    if "NotResource" in statement:
+        block["not_resources"] = [_literal(r) for r in statement["NotResource"]]
     if "Principal" in statement:
         block["principals"] = [
             {"type": kind, "identifiers": [who] if isinstance(who, str) else who}

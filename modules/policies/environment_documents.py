@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.config.model import Environment
+from modules.config.model import Environment, Group
 from modules.policies.documents import (
     Document,
     FolderGuard,
     RoleScope,
     files_bucket_policy,
+    folder_tags,
     folders_policy,
     group_policy,
     no_group_policy,
@@ -34,6 +35,10 @@ class EnvironmentDocuments:
     no_group_policy: Document | None  # None: users in no group get nothing
     trust: Document  # every role of the environment shares it
     bucket_policy: Document | None  # None: an existing bucket is left as it is
+    # folder_guard: the role tags that confine each group's role (by group name) and the
+    # no-group role to their folders; empty without a guard and for the tags-mode folders role.
+    group_role_tags: Mapping[str, Mapping[str, str]]
+    no_group_role_tags: Mapping[str, str]
 
     @property
     def granted_actions(self) -> frozenset[str]:
@@ -75,14 +80,21 @@ def environment_documents(
     pool, bucket = environment.identity_pool, environment.bucket
     grants_no_group = pool.users_without_group == "private_only" and environment.private_folders
     tags = pool.role_mapping == "tags"
+    guard = _guard(environment, references)
+    slots = 0 if guard is None else guard.folder_slots
     return EnvironmentDocuments(
         group_policies=policies,
         folders_policy=folders_policy(tag_slots(environment), scope) if tags else None,
         no_group_policy=no_group_policy(scope) if grants_no_group else None,
         trust=trust_policy(references.identity_pool_id, tag_session=tags),
-        bucket_policy=files_bucket_policy(references.bucket_arn, _guard(environment, references))
-        if bucket.name is not None
-        else None,
+        bucket_policy=files_bucket_policy(references.bucket_arn, guard) if bucket.name is not None else None,
+        group_role_tags={}
+        if guard is None or tags
+        else {
+            group.name: folder_tags(guarded_folders(environment, group), slots)
+            for group in environment.groups
+        },
+        no_group_role_tags={} if guard is None else folder_tags((), slots),
     )
 
 
@@ -97,19 +109,23 @@ def role_scope(environment: Environment, references: References, templates: Path
     )
 
 
+def guarded_folders(environment: Environment, group: Group) -> tuple[str, ...]:
+    """The folders the guard leaves open to a group's role: its own and its shared ones, sorted
+    (the order of the YAML never moves a folder to another tag)."""
+    shared = (folder for _, folders in environment.shared_levels(group.name) for folder in folders)
+    return tuple(sorted({*group.folders, *shared}))
+
+
 def _guard(environment: Environment, references: References) -> FolderGuard | None:
     if not environment.bucket.folder_guard:
         return None
-    groups, arns = environment.groups_by_name, references.role_arns
-    shared = tuple(
-        # tags mode: every group's ARN is the one folders role's, named once.
-        (folder.prefix, tuple(dict.fromkeys(arns[name] for name in sorted(folder.access))))
-        for folder in environment.shared_folders
-    )
+    groups, ids = environment.groups_by_name, references.role_ids
+    tags = environment.identity_pool.role_mapping == "tags"
     return FolderGuard(
-        owners=(*((folder, (arns[g.name],)) for g in groups for folder in g.folders), *shared),
-        # tags mode: every group's ARN is the one folders role's.
-        our_roles=tuple(dict.fromkeys((*(arns[g.name] for g in groups), references.no_group_role_arn))),
+        # tags mode: every group's id is the one folders role's, named once.
+        role_ids=tuple(dict.fromkeys((*(ids[g.name] for g in groups), references.no_group_role_id))),
         exempt_principals=environment.bucket.exempt_principals,
+        folder_slots=0 if tags else max((len(guarded_folders(environment, g)) for g in groups), default=0),
+        unconfined_role_ids=tuple(dict.fromkeys(ids[g.name] for g in groups)) if tags else (),
         private_folders=environment.private_folders,
     )
