@@ -207,7 +207,7 @@ def test_a_new_environment_reports_its_adoptions(tmp_path: Path):
         "members it has receive this role at the first apply",
         "group `team` is adopted: the existing Cognito group is imported rather than created, and the "
         "members it has receive this role at the first apply",
-        f"identity pool {IDENTITIES} is adopted: its one roles attachment becomes this environment's, for "
+        f"identity pool `{IDENTITIES}` is adopted: its one roles attachment becomes this environment's, for "
         "every app that already signs in through it",
     ]
     assert {c.kind for c in found if c.detail} == {"widened"}

@@ -456,7 +456,7 @@ def test_outputs(stacks):
     assert sorted(stacks["union"]["output"]) == sorted(
         [
             *("user_pool_id", "user_pool_client_id", "identity_pool_id", "bucket_name", "client_config"),
-            *("folders_role_arn", "folder_claims_lambda_arn"),
+            *("amplify_reference_auth", "folders_role_arn", "folder_claims_lambda_arn"),
         ]
     )
 

@@ -18,7 +18,7 @@ import pytest
 from modules.config.model import Environment
 from modules.validation import load_valid_environments
 from tests.conftest import EXAMPLES, load_stack
-from tests.iam_evaluator import ACCOUNT, role_arn
+from tests.iam_evaluator import ACCOUNT, role_arn, session_user_id
 from tests.second_evaluator import DIRECTORY, EvaluatorError, simulator
 from tests.stack_documents import bucket_policy, document
 from tests.test_semantics import (
@@ -250,6 +250,7 @@ def test_a_split_that_no_entry_explains_fails_and_says_who_said_what():
         "aws:PrincipalAccount": ACCOUNT,
         "aws:PrincipalArn": role_arn("r"),
         "aws:SecureTransport": "true",
+        "aws:userid": session_user_id(role_arn("r")),
         "s3:prefix": "finance/",
     }
     assert str(caught.value) == (
@@ -276,6 +277,7 @@ def test_the_request_context_is_complete_and_refuses_keys_that_iam_would_merge()
     assert tagged.request_context() == {
         "aws:PrincipalArn": role_arn("r"),
         "aws:PrincipalAccount": ACCOUNT,
+        "aws:userid": session_user_id(role_arn("r")),
         "aws:SecureTransport": "true",
         "s3:TlsVersion": "1.3",
         "aws:PrincipalTag/read.1": "a/",
@@ -291,7 +293,7 @@ def test_the_request_context_is_complete_and_refuses_keys_that_iam_would_merge()
         by_case.request_context()
     assert str(caught.value) == (
         "context keys that IAM would read as one (case aside): ['aws:PrincipalAccount', 'aws:PrincipalArn', "
-        "'aws:PrincipalTag/Read.1', 'aws:PrincipalTag/read.1', 'aws:SecureTransport']"
+        "'aws:PrincipalTag/Read.1', 'aws:PrincipalTag/read.1', 'aws:SecureTransport', 'aws:userid']"
     )
     twice = Request(
         role_arn("r"),

@@ -29,6 +29,7 @@ from tests.second_evaluator import SimulatorDecision, SimulatorRequest, simulato
 DISAGREEMENTS_FILE = Path(__file__).with_name("evaluator_disagreements.yaml")
 PRINCIPAL_TAG = "aws:PrincipalTag/"
 EVALUATORS = ("principalmapper", "iam-simulate")
+POLICY_VARIABLE = re.compile(r"(\$\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,12 @@ def explains(name: str, request: Request, split: Split) -> bool:
 
 
 def _without_case(request: Request) -> Request:
-    """ARNs in one case: the resource, and every Resource and NotResource of the policies."""
+    """ARNs in one case: the resource, and every Resource and NotResource of the policies (their
+    policy variables as written: a variable's name is no ARN)."""
+
+    def lower(arn: str) -> str:
+        parts = POLICY_VARIABLE.split(arn)
+        return "".join(part if index % 2 else part.lower() for index, part in enumerate(parts))
 
     def lowered(policy: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         if policy is None:
@@ -191,7 +197,7 @@ def _without_case(request: Request) -> Request:
             for key in ("Resource", "NotResource"):
                 if key in statement:
                     value = statement[key]
-                    statement[key] = value.lower() if isinstance(value, str) else [v.lower() for v in value]
+                    statement[key] = lower(value) if isinstance(value, str) else [lower(v) for v in value]
         return copied
 
     return replace(
