@@ -42,6 +42,8 @@ STAGES: dict[str, int] = {
     "summary": 9,
     "scan": 10,
     "progress": 0,
+    "prerequisites": 0,
+    "starting_point": 1,
     "plan_summary": 0,
     "cli": 11,
 }
