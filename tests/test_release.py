@@ -63,3 +63,14 @@ def test_the_lock_check_sees_a_missing_pin(tmp_path: Path):
     lock.write_text("six==1.17.0 \\\n    --hash=sha256:" + "0" * 64 + "\n    # via -r requirements.txt\n")
     assert pins(lock) == {"six==1.17.0"}
     assert pins(PROJECT / "requirements.txt") != pins(lock)
+
+
+REV = re.compile(r"\s*#?\s*rev: (\S+)(?:\s+#.*)?")
+
+
+def test_the_pre_commit_snippets_pin_the_release_tag():
+    """The tag is `v<version>` on the commit that sets the version (CHANGELOG.md)."""
+    for name in ("README.md", ".pre-commit-hooks.yaml"):
+        revs = [m.group(1) for m in map(REV.fullmatch, (PROJECT / name).read_text().splitlines()) if m]
+        assert revs == [f"v{__version__}"], name
+    assert "tagged `v<version>`" in (PROJECT / "CHANGELOG.md").read_text()
