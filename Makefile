@@ -26,8 +26,9 @@ $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.lock
 	@$(PY) -m pip uninstall --quiet --yes groupfolders 2>/dev/null || true  # an earlier editable install
-	printf '%s\n' '#!/bin/sh' '# groupfolders from this checkout (written by make).' \
-		'exec "$$(dirname "$$0")/python" "$$(dirname "$$0")/../../main.py" "$$@"' > $(VENV)/bin/groupfolders
+	printf '%s\n' '#!/bin/sh' '# groupfolders from this checkout (written by make): the main.py two levels up.' \
+		'bin=$$(dirname "$$0")' 'exec "$$bin/python" "$$(dirname "$$(dirname "$$bin")")/main.py" "$$@"' \
+		> $(VENV)/bin/groupfolders
 	chmod +x $(VENV)/bin/groupfolders
 	touch $@
 

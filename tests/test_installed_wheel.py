@@ -123,6 +123,13 @@ def test_init_and_check_in_a_repository_of_ones_own(wheel: Path, tmp_path: Path)
         "2 environment(s) valid: prod, union\n",
         "",
     )
+    for base in (
+        ["report", "--format", "json"],
+        ["explain", "--env", "prod", "--groups", "finance"],
+        ["schema"],
+    ):
+        done = command(*base)
+        assert (done.returncode, done.stderr) == (0, ""), base
     assert run([python, "-c", "import cdktf"], repository).returncode == 1, "the base install has no cdktf"
     for name in ("modules", "templates", "checks"):
         assert run([python, "-c", f"import {name}"], repository).returncode == 1, (
