@@ -12,6 +12,7 @@ The checkout itself is never installed (the Makefile's .venv/bin/groupfolders ru
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -64,6 +65,8 @@ class BuildPy(build_py):
         return str(outfile), 1
 
     def run(self) -> None:
+        # A module removed from the checkout must not linger in the wheel from an earlier build.
+        shutil.rmtree(Path(self.build_lib) / PACKAGE, ignore_errors=True)
         super().run()
         init = Path(self.build_lib) / PACKAGE / "__init__.py"
         init.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,8 @@ def run(
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built once from a copy of the sources (so no build/ of an earlier build is in it)."""
+    """The wheel, built once per session from a copy of the sources, beside an earlier build's
+    leftover in build/ (setuptools builds in the tree)."""
     root = tmp_path_factory.mktemp("wheel")
     for name in SOURCES:
         source = PROJECT / name
@@ -44,6 +45,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             (root / "src").mkdir(exist_ok=True)
             shutil.copy(source, root / "src" / name)
+    stale = root / "src" / "build" / "lib" / PACKAGE / "modules" / "removed_long_ago.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from modules import nothing\n")  # what an earlier in-tree build left
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", root / "dist", root / "src"],
         root,
@@ -76,6 +80,7 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path):
     ):
         assert f"{PACKAGE}/{shipped}" in names, shipped
     assert f"{PACKAGE}/main.py" not in names
+    assert f"{PACKAGE}/modules/removed_long_ago.py" not in names, "an earlier build's leftovers"
     assert f"{PACKAGE}/security/accepted_findings.yaml" not in names, "this repository's additions stay here"
 
 
