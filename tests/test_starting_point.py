@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from modules.cli import DEFAULT_ACCEPTED, DEFAULT_OUTDIR, main
@@ -72,3 +73,19 @@ def test_a_second_init_changes_nothing(tmp_path: Path, monkeypatch, capsys):
         "security/accepted_findings.yaml: exist already; init overwrites nothing, so it wrote nothing\n"
     )
     assert tree(tmp_path) == before
+
+
+def test_the_starting_point_passes_check(tmp_path: Path, monkeypatch, capsys):
+    """Working as written: synthesized and scanned, the example has no finding but those
+    groupfolders accepts on its own defaults."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--quiet"]) == 0
+    verdict = capsys.readouterr().out.splitlines()[-3:]
+    assert re.fullmatch(
+        r"checkov [\d.]+: \d+ passed, 0 failed, \d+ accepted by groupfolders' defaults, "
+        r"0 by security/accepted_findings.yaml",
+        verdict[0],
+    )
+    assert verdict[1] == "verdict: PASS"
