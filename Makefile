@@ -1,45 +1,69 @@
 # Two commands on a fresh machine: `make synth` (the main job) and `make test`; `make e2e`
-# deploys the examples on a local AWS emulator.
-# Both create .venv from the pinned requirements the first time.
+# deploys the examples on a local AWS emulator. Each creates its environments from the
+# hash-pinned locks the first time (pip --require-hashes: every package pinned, each file
+# checked against the lock's hashes; `make lock` regenerates the locks from the
+# requirements*.txt pins).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
 OUTDIR ?= cdktf.out
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth check validate test e2e e2e-run lint bench clean
+.PHONY: synth check validate test e2e e2e-run lint bench clean lock
 
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(abspath $(CHECKOV_VENV)/bin/checkov)
+# The Python version the locks are resolved for (checkov's soupsieve needs 3.11.5 or later).
+LOCK_PYTHON := 3.11.5
+packages = $$(grep -c '^[A-Za-z0-9]' $(1))
 
-# The runtime pins, then the project itself (editable, no dependencies: they are all pinned
-# above) so that .venv/bin/groupfolders works.
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The runtime, then .venv/bin/groupfolders: a launcher of this checkout's main.py. The checkout
+# is never installed into .venv: it imports `modules`, the name the built wheel must not
+# install (setup.py lays the wheel out as the one package `groupfolders`).
+$(VENV)/.installed: requirements.lock
+	@echo "installing $(VENV): $(call packages,requirements.lock) runtime packages from requirements.lock, about 540 MB (the AWS provider bindings are 486 MB of it)"
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -r requirements.txt
-	$(PIP) --no-deps -e .
+	$(PIP) -r requirements.lock
+	@$(PY) -m pip uninstall --quiet --yes groupfolders 2>/dev/null || true  # an earlier editable install
+	printf '%s\n' '#!/bin/sh' '# groupfolders from this checkout (written by make): the main.py two levels up.' \
+		'bin=$$(dirname "$$0")' 'exec "$$bin/python" "$$(dirname "$$(dirname "$$bin")")/main.py" "$$@"' \
+		> $(VENV)/bin/groupfolders
+	chmod +x $(VENV)/bin/groupfolders
 	touch $@
 
-# Test-only tools (pytest, hypothesis, ruff, principalmapper, parliament, actionlint, zizmor,
-# moto) and the aws extra's pins (boto3, pycognito) that they include.
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-aws.txt
-	$(PIP) -r requirements-dev.txt
+# Test-only tools (pytest, hypothesis, ruff, mypy, principalmapper, parliament, actionlint,
+# zizmor, moto, uv for `make lock`) and the aws extra's pins (boto3, pycognito), on top of the
+# runtime.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	@echo "installing $(VENV) test tools: $(call packages,requirements-dev.lock) packages from requirements-dev.lock (the runtime's included)"
+	$(PIP) -r requirements-dev.lock
 	touch $@
 
 # The local AWS emulator pins an older botocore than the test tools: its own environment.
 EMULATOR_VENV := .venv-emulator
-$(EMULATOR_VENV)/.installed: requirements-emulator.txt
+$(EMULATOR_VENV)/.installed: requirements-emulator.lock
+	@echo "installing $(EMULATOR_VENV): $(call packages,requirements-emulator.lock) packages from requirements-emulator.lock"
 	$(PYTHON) -m venv $(EMULATOR_VENV)
-	$(EMULATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-emulator.txt
+	$(EMULATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-emulator.lock
 	touch $@
 
 # checkov pins packaging<24, which conflicts with pytest: it gets its own environment.
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock
+	@echo "installing $(CHECKOV_VENV): $(call packages,requirements-checkov.lock) packages from requirements-checkov.lock, about 290 MB"
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-checkov.lock
 	touch $@
+
+# The locks, from the pins in requirements*.txt (a test keeps each lock equal to its pins).
+lock: $(VENV)/.installed-dev
+	for name in requirements requirements-dev requirements-checkov requirements-emulator; do \
+		$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --no-header \
+			$$name.txt -o $$name.lock || exit 1; \
+	done
 
 # The main job: validate, synthesize every environment, scan it, print the summary and verdict.
 synth: $(VENV)/.installed $(CHECKOV_VENV)/.installed

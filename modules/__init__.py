@@ -1,3 +1,3 @@
 """groupfolders: Cognito user-pool groups with their own S3 folders, as CDKTF stacks."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,12 +1,14 @@
 """Command line (`main.py`, or the `groupfolders` console script): `validate`, `synth` (the
-default), `report`, `check`, `plan-summary`, `explain`, `schema`, and the two that call AWS
-(boto3, the `aws` extra), `discover` and `verify` (modules/discover/, modules/verify/).
+default), `report`, `check`, `plan-summary`, `explain`, `schema`, `init`, and the two that
+call AWS (boto3, the `aws` extra), `discover` and `verify` (modules/discover/, modules/verify/).
 
-Exit 0 on success; 2 on invalid configuration or an output directory that is not ours to
-replace; 3 when `report --fail-on` finds a change of a refused kind; 1 on anything else (a
-finding of `check` and a mismatch of `verify` included); main.py adds 130 for Ctrl-C. Only
-`synth` and `check` import cdktf; `validate` and `report` stay fast. Default paths are
-relative to the working directory, so the CLI serves any repository's environments.
+Exit 0 on success; 2 on invalid configuration, an output directory that is not ours to
+replace, a missing prerequisite of synth or check (the synth extra, Node.js, checkov) or a
+file that init would overwrite; 3 when `report --fail-on` finds a change of a refused kind;
+1 on anything else (a finding of `check` and a mismatch of `verify` included); main.py adds
+130 for Ctrl-C. Only `synth` and `check` import cdktf (the synth extra of the package); the
+other commands stay fast and need only the base install. Default paths are relative to the
+working directory, so the CLI serves any repository's environments.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import NoReturn
 from modules import __version__, output_dir
 from modules.access_model import environment_access
 from modules.access_report import access_report, changes, changes_report
-from modules.config.acceptances import Acceptance, load_acceptances
+from modules.config.acceptances import AcceptedFindings, load_accepted
 from modules.config.model import Environment
 from modules.config.schema import schema_text
 from modules.config.yaml_source import Source
@@ -32,9 +34,11 @@ from modules.node_runtime import quiet_end_of_life_banner
 from modules.plan_summary import PlanError, load_plan
 from modules.plan_summary import summary as plan_summary
 from modules.policies.templates import access_levels, default_templates
+from modules.prerequisites import MissingPrerequisite, checkov_binary, require_node, require_synth_extra
 from modules.progress import Progress
 from modules.review_base import base_from_directory, base_from_git
 from modules.scan import OWN_CHECKS, ScanError, scan, table, verdict, write_check_reports
+from modules.starting_point import StartingPointError, write_starting_point
 from modules.validation import load_checked_environments, load_valid_environments
 
 DEFAULT_ENVIRONMENTS = Path("environments")  # relative to the working directory, like every default path
@@ -48,8 +52,9 @@ FAIL_ON = ("widened", "added", "removed", "data loss")
 
 EXIT_CODES = (
     "exit codes: 0 success; 1 failure (a wrong command line, an unaccepted finding of check, "
-    "anything unexpected); 2 invalid configuration, every problem listed on stderr, or an output "
-    "directory that is not groupfolders' to replace; 3 report --fail-on found such a change; "
+    "anything unexpected); 2 invalid configuration, every problem listed on stderr, an output "
+    "directory that is not groupfolders' to replace, a missing prerequisite (the synth extra, "
+    "Node.js, checkov) or a file that init would overwrite; 3 report --fail-on found such a change; "
     "130 interrupted (Ctrl-C), previous output intact"
 )
 COMMANDS = {
@@ -105,9 +110,11 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--accepted-findings",
                 type=Path,
-                default=DEFAULT_ACCEPTED,
+                default=None,
                 metavar="FILE",
-                help=f"the accepted findings, each with its reason (default: ./{DEFAULT_ACCEPTED})",
+                help="the findings this repository accepts, each with its reason, on top of those "
+                f"groupfolders accepts on its own defaults (default: ./{DEFAULT_ACCEPTED}; when it "
+                "does not exist, nothing more is accepted)",
             )
             command.add_argument(
                 "--checks-dir",
@@ -128,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_plan_summary(commands)
     _add_explain(commands)
     _add_schema(commands)
+    _add_init(commands)
     _add_discover(commands)
     _add_verify(commands)
     return parser
@@ -201,21 +209,16 @@ def run() -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command and outcome
     arguments = _parser().parse_args(argv if argv is not None else sys.argv[1:])
     command = arguments.command or "synth"
-    if command == "plan-summary":
-        return _plan_summary(arguments.plan, arguments.title)
-    if command in ("explain", "discover", "verify"):
-        return {"explain": _explain, "discover": _discover, "verify": _verify}[command](arguments)
-    if command == "schema":
-        print(schema_text(base=arguments.base), end="")
-        return 0
+    if command in ("plan-summary", "explain", "schema", "init", "discover", "verify"):
+        return _without_environments(command, arguments)
     environments_dir = getattr(arguments, "environments", DEFAULT_ENVIRONMENTS)
     names = getattr(arguments, "env", [])
     progress = Progress(quiet=command == "report" or getattr(arguments, "quiet", False))
-    if command == "check" and not arguments.accepted_findings.is_file():
+    accepted_file = _accepted_file(arguments.accepted_findings) if command == "check" else None
+    if command == "check" and accepted_file is not None and not accepted_file.is_file():
         print(
-            f"error: {arguments.accepted_findings}: "
-            f"{'is a directory' if arguments.accepted_findings.is_dir() else 'no such file'} "
-            "(give --accepted-findings FILE; an empty file accepts nothing)",
+            f"error: {accepted_file}: {'is a directory' if accepted_file.is_dir() else 'no such file'} "
+            "(give --accepted-findings FILE, or leave it out: groupfolders' own acceptances alone)",
             file=sys.stderr,
         )
         return EXIT_INVALID
@@ -230,8 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
             return 0
         if command == "report":
             return _report(environments, arguments, names, templates)
-        # Refused before anything slow: the accepted findings, then where the output goes.
-        acceptances = load_acceptances(arguments.accepted_findings) if command == "check" else ()
+        # Refused before anything slow: the accepted findings, then where the output goes, then
+        # what synthesis and the scan need.
+        acceptances = load_accepted(accepted_file) if command == "check" else AcceptedFindings(())
         if command == "check":
             _checks(arguments.checks_dir)
         outdir = _outdir(getattr(arguments, "outdir", None))
@@ -240,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         if command == "check":
             report_dir = output_dir.chosen("--report-dir", arguments.report_dir, "reports")
             output_dir.check(report_dir, environments_dir)
+        _require_prerequisites(command)
         quiet_end_of_life_banner()  # before the imports below start the jsii kernel
         with progress.step(f"synthesizing {', '.join(e.name for e in environments)} into {outdir}"):
             from modules.summary import synth_summary  # noqa: PLC0415 - cdktf only when synthesizing
@@ -250,14 +255,41 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one exit 
         if report_dir is not None:
             return _check(checked, acceptances, outdir, report_dir, arguments=arguments, progress=progress)
         return 0
-    except (ScanError, output_dir.OutputDirError) as error:
+    except (ScanError, output_dir.OutputDirError, MissingPrerequisite) as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_INVALID if isinstance(error, output_dir.OutputDirError) else EXIT_FAILED
+        return EXIT_FAILED if isinstance(error, ScanError) else EXIT_INVALID
     except ConfigError as error:
         return _invalid(error)
     except Exception:  # noqa: BLE001 - the contract is exit 1 for anything unexpected
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _without_environments(command: str, arguments: argparse.Namespace) -> int:
+    """The commands that read no environments directory as a whole."""
+    if command == "plan-summary":
+        return _plan_summary(arguments.plan, arguments.title)
+    if command == "init":
+        return _init(arguments.environments)
+    if command == "schema":
+        print(schema_text(base=arguments.base), end="")
+        return 0
+    return {"explain": _explain, "discover": _discover, "verify": _verify}[command](arguments)
+
+
+def _accepted_file(given: Path | None) -> Path | None:
+    """--accepted-findings, else ./security/accepted_findings.yaml when it exists, else None."""
+    if given is not None:
+        return given
+    return DEFAULT_ACCEPTED if DEFAULT_ACCEPTED.exists() or DEFAULT_ACCEPTED.is_symlink() else None
+
+
+def _require_prerequisites(command: str) -> None:
+    """Before anything is synthesized: the synth extra, Node.js and, for check, checkov."""
+    require_synth_extra(command)
+    require_node()
+    if command == "check":
+        checkov_binary()
 
 
 def _templates(given: Path | None) -> Path:
@@ -323,7 +355,7 @@ def _report(
 
 def _check(
     checked: Sequence[tuple[Environment, Source]],
-    acceptances: Sequence[Acceptance],
+    acceptances: AcceptedFindings,
     outdir: Path,
     report_dir: Path,
     *,
@@ -333,11 +365,7 @@ def _check(
     with progress.step("scanning with checkov and our rules"):
         result = scan(outdir, checked, acceptances, arguments.checks_dir, every_environment=not arguments.env)
     passing = not result.failed
-    print(
-        verdict(result, arguments.accepted_findings)
-        if passing and not arguments.verbose
-        else table(result, arguments.accepted_findings)
-    )
+    print(verdict(result) if passing and not arguments.verbose else table(result))
     as_json, as_sarif = write_check_reports(result, report_dir)
     print(f"reports: {as_json} {as_sarif}")
     return 0 if passing else EXIT_FAILED
@@ -511,3 +539,35 @@ def _verify(arguments: argparse.Namespace) -> int:
         read_only=arguments.read_only,
         output=arguments.format,
     )
+
+
+def _add_init(commands: argparse._SubParsersAction) -> None:
+    text = (
+        "write a starting point into the working directory: an example environment (when DIR holds "
+        "none), the schema files, a .gitignore and an accepted-findings file; overwrites nothing"
+    )
+    command = commands.add_parser(
+        "init",
+        help=text,
+        description=text,
+        epilog="exit codes: 0 written; 1 a wrong command line; 2 one of the files exists (nothing written)",
+    )
+    command.add_argument(
+        "--environments",
+        type=Path,
+        default=DEFAULT_ENVIRONMENTS,
+        metavar="DIR",
+        help=f"where the example environment goes (default: ./{DEFAULT_ENVIRONMENTS})",
+    )
+
+
+def _init(environments: Path) -> int:
+    try:
+        written = write_starting_point(environments)
+    except StartingPointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    for path in written:
+        print(f"wrote {path.as_posix()}")
+    print("next: `groupfolders validate`, then `groupfolders check` (needs the synth extra and checkov)")
+    return 0

@@ -14,19 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from modules import output_dir
-from modules.config.acceptances import ACCEPTED, Acceptance
+from modules.config.acceptances import BY_GROUPFOLDERS, Acceptance, AcceptedFindings
 from modules.config.model import Environment
 from modules.config.yaml_source import Source, display_path, field_path
+from modules.prerequisites import checkov_binary
 from modules.resource_origins import config_path, resource_position
 from modules.summary import stack_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 OWN_CHECKS = PROJECT / "checks"
-DEFAULT_CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 
 
 class ScanError(Exception):
-    """checkov is missing or did not produce a report."""
+    """checkov did not produce a report."""
 
 
 @dataclass(frozen=True)
@@ -40,41 +40,34 @@ class Finding:
     line: int
     column: int
     guideline: str | None = None  # the rule's documentation, as checkov reports it
-    accepted: str | None = None  # the reason, when security/accepted_findings.yaml accepts it
+    accepted: str | None = None  # the reason, when an accepted finding covers it
+    accepted_by: str | None = None  # "groupfolders" (its own defaults) or the file that accepts it
 
 
 @dataclass(frozen=True)
 class ScanResult:
     findings: tuple[Finding, ...]
     passed: int
-    unused: tuple[Acceptance, ...]  # acceptances that matched nothing: stale, remove them
+    unused: tuple[Acceptance, ...]  # the repository's acceptances that matched nothing: stale, remove them
     checkov_version: str
     evaluated: frozenset[str] = frozenset()  # every address some check passed or failed
+    accepted_file: str | None = None  # the repository's accepted-findings file; None: there is none
 
     @property
     def failed(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.accepted is None)
 
 
-def checkov_binary() -> Path:
-    path = Path(os.environ.get("GROUPFOLDERS_CHECKOV", DEFAULT_CHECKOV))
-    if not path.is_file():
-        raise ScanError(
-            f"checkov not found at {path}: run `make .venv-checkov/.installed` (or set GROUPFOLDERS_CHECKOV)"
-        )
-    return path
-
-
 def scan(
     outdir: Path,
     checked: Sequence[tuple[Environment, Source]],
-    acceptances: Sequence[Acceptance],
+    acceptances: AcceptedFindings,
     checks: Path = OWN_CHECKS,
     *,
     every_environment: bool = True,
 ) -> ScanResult:
     """Run checkov once over the stacks of the `checked` environments in `outdir`, with the rules
-    in `checks`; judge each finding by `acceptances` (config.acceptances.load_acceptances, read
+    in `checks`; judge each finding by `acceptances` (config.acceptances.load_accepted, read
     before synthesis). `every_environment`: `checked` is all of them (no --env)."""
     report = checkov_report(outdir / "stacks", checks)
     return judge(report, outdir, checked, acceptances, every_environment=every_environment)
@@ -84,14 +77,15 @@ def judge(
     report: dict[str, Any],
     outdir: Path,
     checked: Sequence[tuple[Environment, Source]],
-    acceptances: Sequence[Acceptance],
+    acceptances: AcceptedFindings,
     *,
     every_environment: bool = True,
 ) -> ScanResult:
     """The verdict on the `checked` environments from `report`, checkov's report on
     `outdir/stacks`; each finding placed at the setting that produced it. An acceptance is stale
     only when every environment it applies to was scanned: with `--env` an acceptance for all
-    environments, or for one that was not scanned, may still match elsewhere."""
+    environments, or for one that was not scanned, may still match elsewhere. groupfolders' own
+    acceptances are never stale: which of them apply depends on the configuration."""
     by_name = {environment.name: (environment, source) for environment, source in checked}
     environments = list(by_name)
     unparsed = report["results"].get("parsing_errors") or []
@@ -105,10 +99,10 @@ def judge(
     _require_results(environments, results)
     findings = [_finding(item, addresses, by_name) for item in results["failed"]]
     judged = tuple(sorted((_judge(f, acceptances) for f in findings), key=_order))
-    used = {a for f in findings for a in acceptances if _covers(a, f)}
+    used = {a for f in findings for a in acceptances.added if _covers(a, f)}
     unused = tuple(
         a
-        for a in acceptances
+        for a in acceptances.added
         if a not in used and _judged_by(a, environments, every_environment=every_environment)
     )
     evaluated = frozenset(
@@ -116,9 +110,8 @@ def judge(
         for outcome in results.values()
         for item in outcome
     )
-    return ScanResult(
-        judged, len(results["passed"]), unused, str(report["summary"].get("checkov_version", "")), evaluated
-    )
+    version = str(report["summary"].get("checkov_version", ""))
+    return ScanResult(judged, len(results["passed"]), unused, version, evaluated, acceptances.file)
 
 
 def _require_results(environments: Sequence[str], results: dict[str, list]) -> None:
@@ -204,9 +197,14 @@ def _uri(path: Path) -> str:
     return Path(shown).resolve().as_uri() if Path(shown).is_absolute() else shown
 
 
-def _judge(finding: Finding, acceptances: Sequence[Acceptance]) -> Finding:
-    reason = next((a.reason for a in acceptances if _covers(a, finding)), None)
-    return replace(finding, accepted=reason)
+def _judge(finding: Finding, acceptances: AcceptedFindings) -> Finding:
+    """groupfolders' own acceptance first: the repository's file adds to it."""
+    by = [
+        *((a, BY_GROUPFOLDERS) for a in acceptances.defaults),
+        *((a, acceptances.file) for a in acceptances.added),
+    ]
+    found = next(((a.reason, who) for a, who in by if _covers(a, finding)), None)
+    return finding if found is None else replace(finding, accepted=found[0], accepted_by=found[1])
 
 
 def _covers(acceptance: Acceptance, finding: Finding) -> bool:
@@ -224,22 +222,30 @@ def _judged_by(acceptance: Acceptance, scanned: Sequence[str], *, every_environm
     return set(acceptance.environments) <= set(scanned)
 
 
-def table(result: ScanResult, accepted_file: Path = ACCEPTED) -> str:
-    """Every finding, then the verdict."""
+def table(result: ScanResult) -> str:
+    """Every finding, then the verdict; a finding groupfolders accepts itself says so."""
     rows = [f"{'env':<10} {'check':<13} {'resource':<62} status"]
     for f in result.findings:
-        status = "FAILED" if f.accepted is None else "accepted"
+        status = _status(f)
         rows.append(f"{f.environment:<10} {f.check_id:<13} {f.address:<62} {status}")
-    return "\n".join([*rows, verdict(result, accepted_file)])
+    return "\n".join([*rows, verdict(result)])
 
 
-def verdict(result: ScanResult, accepted_file: Path = ACCEPTED) -> str:
+def _status(finding: Finding) -> str:
+    if finding.accepted is None:
+        return "FAILED"
+    return "accepted by groupfolders" if finding.accepted_by == BY_GROUPFOLDERS else "accepted"
+
+
+def verdict(result: ScanResult) -> str:
     """Stale acceptances, the counts and PASS or FAIL: what a passing run prints without --verbose."""
     rows = [f"stale acceptance (matched nothing): {a.check_id} {a.address}" for a in result.unused]
-    accepted = len(result.findings) - len(result.failed)
+    own = sum(f.accepted_by == BY_GROUPFOLDERS for f in result.findings)
+    added = len(result.findings) - len(result.failed) - own
+    file = result.accepted_file if result.accepted_file is not None else "no accepted-findings file"
     rows.append(
         f"checkov {result.checkov_version}: {result.passed} passed, {len(result.failed)} failed, "
-        f"{accepted} accepted ({display_path(accepted_file)})"
+        f"{own} accepted by groupfolders' defaults, {added} by {file}"
     )
     rows.append(f"verdict: {'PASS' if not result.failed else 'FAIL'}")
     return "\n".join(rows)
@@ -311,7 +317,8 @@ def _sarif_result(finding: Finding) -> dict[str, Any]:
         ],
     }
     if finding.accepted is not None:
-        result["suppressions"] = [{"kind": "external", "justification": finding.accepted}]
+        suppression = {"kind": "external", "justification": finding.accepted}
+        result["suppressions"] = [{**suppression, "properties": {"acceptedBy": finding.accepted_by}}]
     return result
 
 

@@ -46,6 +46,7 @@ def test_every_option_of_every_command_says_its_default_and_every_command_its_ex
         "check",
         "discover",
         "explain",
+        "init",
         "plan-summary",
         "report",
         "schema",
@@ -122,34 +123,61 @@ def test_check_in_another_directory_reads_its_accepted_findings_and_prints_one_v
     assert captured.err == ""
     verdict = captured.out.splitlines()[-3:]
     assert re.fullmatch(
-        r"checkov [\d.]+: \d+ passed, 0 failed, \d+ accepted \(security/accepted_findings.yaml\)", verdict[0]
+        r"checkov [\d.]+: \d+ passed, 0 failed, 8 accepted by groupfolders' defaults, "
+        r"1 by security/accepted_findings.yaml",
+        verdict[0],
     )
     assert verdict[1:] == ["verdict: PASS", "reports: reports/check.json reports/check.sarif"]
     assert not [line for line in captured.out.splitlines() if line.endswith(" accepted")]
     assert (tmp_path / "reports" / "check.sarif").is_file()
 
     assert main(["check", "--outdir", "out", "--quiet", "--verbose"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.endswith(" accepted")]
-    assert rows
-    assert {row[0] for row in rows} == {"dev"}
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("dev ")]
+    assert [row[1:3] for row in rows if row[-1] == "accepted"] == [
+        ["CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles"]
+    ]
+    assert len([row for row in rows if row[-3:] == ["accepted", "by", "groupfolders"]]) == 8
+    assert len(rows) == 9
 
 
-def test_check_refuses_a_missing_accepted_findings_file(tmp_path: Path, monkeypatch, capsys, example_out):
+def test_without_an_accepted_findings_file_nothing_more_is_accepted(
+    tmp_path: Path, monkeypatch, capsys, example_out
+):
+    """No security/accepted_findings.yaml: groupfolders' own acceptances alone; dev's CKV_GF_3,
+    this repository's addition, fails."""
     monkeypatch.chdir(own_repository(tmp_path))
     (tmp_path / "security" / "accepted_findings.yaml").unlink()
-    assert main(["check", "--outdir", "out", "--quiet"]) == 2
+    assert main(["check", "--outdir", "out", "--quiet"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split() for line in out if line.endswith("FAILED")] == [
+        ["dev", "CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles", "FAILED"]
+    ]
+    assert re.fullmatch(
+        r"checkov [\d.]+: \d+ passed, 1 failed, 8 accepted by groupfolders' defaults, "
+        r"0 by no accepted-findings file",
+        out[-3],
+    )
+
+
+def test_check_refuses_an_accepted_findings_file_it_was_given_and_cannot_read(
+    tmp_path: Path, monkeypatch, capsys
+):
+    monkeypatch.chdir(own_repository(tmp_path))
+    assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "missing.yaml"]) == 2
     assert capsys.readouterr().err == (
-        "error: security/accepted_findings.yaml: no such file (give --accepted-findings FILE; "
-        "an empty file accepts nothing)\n"
+        "error: missing.yaml: no such file (give --accepted-findings FILE, or leave it out: "
+        "groupfolders' own acceptances alone)\n"
     )
     assert not (tmp_path / "out").exists(), "refused before synthesizing"
     assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "security"]) == 2
     assert capsys.readouterr().err == (
-        "error: security: is a directory (give --accepted-findings FILE; an empty file accepts nothing)\n"
+        "error: security: is a directory (give --accepted-findings FILE, or leave it out: "
+        "groupfolders' own acceptances alone)\n"
     )
-    (tmp_path / "empty.yaml").write_text("")
-    assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "empty.yaml"]) == 1
-    assert "(empty.yaml)" in capsys.readouterr().out
+    (tmp_path / "security" / "accepted_findings.yaml").unlink()
+    (tmp_path / "security" / "accepted_findings.yaml").mkdir()
+    assert main(["check", "--outdir", "out", "--quiet"]) == 2, "the default path, but not a file"
+    assert capsys.readouterr().err.startswith("error: security/accepted_findings.yaml: is a directory")
 
 
 def test_the_console_script_is_installed_beside_python():
@@ -164,13 +192,18 @@ def normalized(requirement: str) -> str:
 
 
 def test_pyproject_dependencies_are_the_pinned_runtime_requirements():
+    """The base install and the synth extra, each pin as requirements.txt has it; the base holds
+    none of cdktf, constructs or the bindings."""
     pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text())
     runtime = {
         normalized(line) for line in (PROJECT / "requirements.txt").read_text().splitlines() if "==" in line
     }
     dependencies = [normalized(d) for d in pyproject["project"]["dependencies"]]
-    assert [d for d in dependencies if d not in runtime] == []
-    assert pyproject["project"]["scripts"] == {"groupfolders": "modules.cli:run"}
+    synth = [normalized(d) for d in pyproject["project"]["optional-dependencies"]["synth"]]
+    assert [d for d in [*dependencies, *synth] if d not in runtime] == []
+    assert sorted(d.partition("==")[0] for d in synth) == ["cdktf", "cdktf-cdktf-provider-aws", "constructs"]
+    assert [d for d in dependencies if d.startswith(("cdktf", "constructs", "jsii"))] == []
+    assert pyproject["project"]["scripts"] == {"groupfolders": "groupfolders.modules.cli:run"}
     dev = (PROJECT / "requirements-dev.txt").read_text().splitlines()
     assert "-r requirements.txt" in dev
     assert [line for line in dev if normalized(line) in runtime] == [], "a runtime pin repeated"

@@ -1,4 +1,5 @@
-"""Layer 5: checkov over every synthesized stack; accepted findings live in one file, with reasons."""
+"""Layer 5: checkov over every synthesized stack; accepted findings live in two files, with reasons:
+groupfolders' own (security/default_acceptances.yaml) and the repository's additions."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ import pytest
 import yaml
 
 from modules.cli import main
-from modules.config.acceptances import ACCEPTED, Acceptance, load_acceptances
-from modules.scan import ScanError, ScanResult, check_sarif, judge
+from modules.config.acceptances import (
+    ACCEPTED,
+    BY_GROUPFOLDERS,
+    Acceptance,
+    AcceptedFindings,
+    default_acceptances,
+    load_acceptances,
+)
+from modules.scan import ScanError, ScanResult, check_sarif, judge, table
 from modules.validation import load_checked_environments
 from tests import scan_trees
 from tests.conftest import EXAMPLES, PROJECT, CheckovRun, load_stack
@@ -39,7 +47,8 @@ def verdict(
     session's one checkov run over all of them."""
     checked = [(environment, source) for environment, source in CHECKED if environment.name in environments]
     report = run.report_on(tree)
-    return judge(report, run.root / tree, checked, acceptances, every_environment=every_environment)
+    accepted = AcceptedFindings(default_acceptances(), tuple(acceptances), "accepted.yaml")
+    return judge(report, run.root / tree, checked, accepted, every_environment=every_environment)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +63,39 @@ def test_examples_have_zero_unaccepted_findings(example_scan):
 
 
 def test_every_accepted_finding_is_used_and_justified(example_scan):
-    assert all(len(a.reason) > 40 for a in ACCEPTANCES)
+    """The examples reach every default (a tags-mode environment among them): none is dead."""
+    assert all(len(a.reason) > 40 for a in (*default_acceptances(), *ACCEPTANCES))
     accepted = {(f.check_id, f.address) for f in example_scan.findings}
-    assert accepted == {(a.check_id, a.address) for a in ACCEPTANCES}
+    assert accepted == {(a.check_id, a.address) for a in (*default_acceptances(), *ACCEPTANCES)}
+
+
+def test_groupfolders_accepts_the_findings_on_its_own_defaults_and_says_so(example_scan):
+    by = {(f.check_id, f.address, f.accepted_by) for f in example_scan.findings}
+    assert ("CKV_AWS_144", "aws_s3_bucket.files", BY_GROUPFOLDERS) in by
+    assert ("CKV_GF_3", "aws_cognito_identity_pool_roles_attachment.identities_roles", "accepted.yaml") in by
+    assert {f.accepted_by for f in example_scan.findings} == {BY_GROUPFOLDERS, "accepted.yaml"}
+    own_checks = {a.check_id for a in default_acceptances()}
+    assert "CKV_GF_3" not in own_checks, "an environment's choice is the repository's to accept"
+    lines = table(example_scan).splitlines()
+    assert next(line.split()[3:] for line in lines if "aws_s3_bucket.files " in line) == [
+        "accepted",
+        "by",
+        "groupfolders",
+    ]
+    assert [line.split()[3:] for line in lines if " CKV_GF_3 " in line] == [["accepted"]]
+    assert re.fullmatch(
+        r"checkov [\d.]+: \d+ passed, 0 failed, \d+ accepted by groupfolders' defaults, 1 by accepted.yaml",
+        lines[-2],
+    )
+    suppressions = [r["suppressions"][0] for r in check_sarif(example_scan)["runs"][0]["results"]]
+    assert {s["properties"]["acceptedBy"] for s in suppressions} == {BY_GROUPFOLDERS, "accepted.yaml"}
+
+
+def test_the_defaults_are_never_stale(checkov_run: CheckovRun):
+    """prod has no sign-in Lambda: its defaults match nothing there, and that is no one's to fix."""
+    result = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"], (), every_environment=True)
+    assert result.unused == ()
+    assert result.failed == ()
 
 
 def test_own_rules_run_in_the_gate(example_scan):
@@ -110,10 +149,11 @@ def test_an_acceptance_that_matches_nothing_is_reported(checkov_run: CheckovRun,
 
 
 def test_check_of_one_environment_judges_staleness_only_by_what_it_scanned(checkov_run: CheckovRun, tmp_path):
-    """`check --env prod`: the Lambda's acceptances (union only has one) match nothing in prod,
-    yet they are not stale; an acceptance for prod alone that matches nothing is."""
+    """`check --env prod`: an acceptance for every environment matches nothing in prod, yet it
+    is not stale (it may match elsewhere); an acceptance for prod alone that matches nothing is."""
     entries = [
         *yaml.safe_load(ACCEPTED.read_text()),
+        {"check": "CKV_AWS_3", "resource": "x.w", "reason": "r" * 50},
         {"check": "CKV_AWS_1", "resource": "x.y", "environments": ["prod"], "reason": "r" * 50},
         {"check": "CKV_AWS_2", "resource": "x.z", "environments": ["prod", "dev"], "reason": "r" * 50},
     ]
@@ -122,11 +162,13 @@ def test_check_of_one_environment_judges_staleness_only_by_what_it_scanned(check
     one = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"], acceptances, every_environment=False)
     assert [(a.check_id, a.address) for a in one.unused] == [("CKV_AWS_1", "x.y")]
     whole = verdict(checkov_run, scan_trees.EXAMPLES, ENVIRONMENTS, acceptances)
-    assert [(a.check_id, a.address) for a in whole.unused] == [("CKV_AWS_1", "x.y"), ("CKV_AWS_2", "x.z")]
+    assert [(a.check_id, a.address) for a in whole.unused] == [
+        ("CKV_AWS_3", "x.w"),
+        ("CKV_AWS_1", "x.y"),
+        ("CKV_AWS_2", "x.z"),
+    ]
     every = verdict(checkov_run, scan_trees.EXAMPLES, ["prod"], acceptances, every_environment=True)
-    assert ("CKV_AWS_116", "aws_lambda_function.folder_claims_function") in {
-        (a.check_id, a.address) for a in every.unused
-    }
+    assert ("CKV_AWS_3", "x.w") in {(a.check_id, a.address) for a in every.unused}
 
 
 DOCUMENT_REFERENCE = re.compile(r"\$\{data\.aws_iam_policy_document\.[a-z0-9_]+\.json\}")
@@ -180,13 +222,16 @@ def test_check_command_passes_on_the_examples_and_writes_reports(tmp_path: Path,
     assert results and all(r["suppressions"][0]["justification"] for r in results)
 
 
-def test_check_without_checkov_exits_1(tmp_path: Path, monkeypatch, capsys, example_out):
+def test_check_without_checkov_exits_2_before_synthesizing(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("GROUPFOLDERS_CHECKOV", str(tmp_path / "missing"))
     code = main(
         ["check", "--environments", str(EXAMPLES), "--outdir", str(tmp_path / "out"), "--env", "prod"]
     )
-    assert code == 1
-    assert "checkov not found at" in capsys.readouterr().err
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"error: GROUPFOLDERS_CHECKOV={tmp_path / 'missing'}: no such file (name the checkov program)\n"
+    )
+    assert not (tmp_path / "out").exists(), "refused before synthesizing"
 
 
 def test_scan_skips_nothing_it_was_asked_for(checkov_run: CheckovRun):

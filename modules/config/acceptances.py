@@ -1,4 +1,6 @@
-"""security/accepted_findings.yaml: the scan findings we accept, each with its reason.
+"""Accepted scan findings, each with its reason: groupfolders' own (security/default_acceptances.yaml,
+shipped with the package: findings on its hardened defaults) and a repository's additions
+(security/accepted_findings.yaml by default; a missing default file adds nothing).
 
 Validated like an environment file (every problem as `file: field.path: reason`, exit 2)
 and before anything is synthesized, so that `check` never scans with a broken file.
@@ -7,6 +9,8 @@ and before anything is synthesized, so that `check` never scans with a broken fi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +20,10 @@ from modules.config.load import validation_problems
 from modules.config.yaml_source import Source, display_path, read_yaml
 from modules.errors import ConfigError, Problem
 
-ACCEPTED = Path(__file__).resolve().parents[2] / "security" / "accepted_findings.yaml"
+SECURITY = Path(__file__).resolve().parents[2] / "security"
+ACCEPTED = SECURITY / "accepted_findings.yaml"  # this repository's additions
+DEFAULTS = SECURITY / "default_acceptances.yaml"  # groupfolders' own, installed with the package
+BY_GROUPFOLDERS = "groupfolders"  # who accepted a finding of DEFAULTS
 CHECK_ID = re.compile(r"CKV2?_[A-Z0-9]+_[0-9]+")
 ADDRESS = re.compile(r"(data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+")
 
@@ -90,3 +97,26 @@ def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
     if problems:
         raise ConfigError(problems)
     return tuple(acceptances)
+
+
+@dataclass(frozen=True)
+class AcceptedFindings:
+    """What `check` accepts: groupfolders' own entries, then the repository's additions from `file`
+    (its display path; None when there is no such file: nothing added)."""
+
+    defaults: tuple[Acceptance, ...]
+    added: tuple[Acceptance, ...] = ()
+    file: str | None = None
+
+
+@cache
+def default_acceptances() -> tuple[Acceptance, ...]:
+    """groupfolders' own accepted findings (DEFAULTS), read once."""
+    return load_acceptances(DEFAULTS)
+
+
+def load_accepted(path: Path | None) -> AcceptedFindings:
+    """groupfolders' own entries and those of `path` (None: none added)."""
+    if path is None:
+        return AcceptedFindings(default_acceptances())
+    return AcceptedFindings(default_acceptances(), load_acceptances(path), display_path(path))
