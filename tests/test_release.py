@@ -46,8 +46,9 @@ def pins(path: Path) -> set[str]:
     ("lock", "inputs"),
     [
         ("requirements.lock", ["requirements.txt"]),
-        ("requirements-dev.lock", ["requirements.txt", "requirements-dev.txt"]),
+        ("requirements-dev.lock", ["requirements.txt", "requirements-aws.txt", "requirements-dev.txt"]),
         ("requirements-checkov.lock", ["requirements-checkov.txt"]),
+        ("requirements-emulator.lock", ["requirements-emulator.txt"]),
     ],
 )
 def test_each_lock_holds_exactly_its_pins_each_with_its_hashes(lock: str, inputs: list[str]):
