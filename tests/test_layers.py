@@ -47,7 +47,6 @@ STAGES: dict[str, int] = {
     "scan": 10,
     "progress": 0,
     "prerequisites": 0,
-    "node_runtime": 0,
     "starting_point": 1,
     "plan_summary": 0,
     "sdk": 0,
