@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from modules.access_model import EnvironmentAccess, RoleAccess, SharedFolderAccess, received
+from modules.access_model import UNLISTED_FOLDER, EnvironmentAccess, RoleAccess, SharedFolderAccess, received
 from modules.config.model import ANY_ORIGIN
 from modules.group_sets import SetGain, unblocked
 from modules.markdown import code
@@ -159,6 +159,7 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
             "ambiguous_role_resolution": access.ambiguous_role_resolution,
             "private_folders": access.private_folders,
             "settings": dict(access.settings),
+            "unlisted_groups": _unlisted_json(access),
             "shared_folders": [
                 {
                     "prefix": folder.prefix,
@@ -172,6 +173,19 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
         }
         for access in accesses
     ]
+
+
+def _unlisted_json(access: EnvironmentAccess) -> dict[str, Any] | None:
+    unlisted = access.unlisted
+    if unlisted is None:
+        return None
+    return {
+        "folder": UNLISTED_FOLDER,
+        "access": unlisted.level,
+        "capabilities": list(unlisted.capabilities),
+        "listed": list(unlisted.listed),
+        "reserved": list(unlisted.reserved),
+    }
 
 
 def _role_json(role: RoleAccess) -> dict[str, Any]:
@@ -298,11 +312,35 @@ def _guard(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
     return "widened" if opened else "narrowed"
 
 
+def _unlisted(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """Turning the rule on, or a level that allows something more, gives folders to groups
+    that reached nothing before."""
+    before, after = base.unlisted, head.unlisted
+    if after is None:
+        return "narrowed"
+    return "widened" if before is None or not set(after.actions) <= set(before.actions) else "narrowed"
+
+
+def _reserve(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """A folder or group name no longer reserved may now be taken by an unlisted group; the
+    reserve appears with the rule itself, which is a widening."""
+    before = _reserved(base)
+    return "widened" if before is None or not before <= (_reserved(head) or set()) else "narrowed"
+
+
+def _reserved(access: EnvironmentAccess) -> set[str] | None:
+    if access.unlisted is None:
+        return None
+    return {*access.unlisted.reserved, *(f"{name} (group)" for name in access.unlisted.listed)}
+
+
 SETTING_DIRECTIONS: dict[str, Callable[[EnvironmentAccess, EnvironmentAccess], str]] = {
     "ambiguous role resolution": _resolution,
     "folders per level": _slots,
     "cors origins": _cors,
     "folder guard": _guard,
+    "unlisted groups": _unlisted,
+    "unlisted groups reserve": _reserve,
 }
 
 

@@ -151,6 +151,13 @@ class UserPool(Frozen):
         return self
 
 
+class UnlistedGroups(Frozen):
+    access: str = Field(
+        description="the access level (a template, as `groups[].access`) at which a member of a group "
+        "the YAML does not list reaches the folder `<group name>/`"
+    )
+
+
 class IdentityPool(Frozen):
     role_mapping: Literal["token", "rules", "tags"] = Field(
         "token",
@@ -172,11 +179,22 @@ class IdentityPool(Frozen):
         le=50,
         description="`tags`: how many folders of one access level a user may hold (one principal tag each)",
     )
+    unlisted_groups: UnlistedGroups | None = Field(
+        None,
+        description="`tags`: a member of any group of the pool that the YAML does not list gets the folder "
+        "`<group name>/` at `access`, decided by the Lambda at sign-in (no deploy); absent: such a group "
+        "grants nothing",
+    )
 
     @model_validator(mode="after")
     def _folders_per_level_with_tags(self) -> IdentityPool:
         if "folders_per_level" in self.model_fields_set and self.role_mapping != "tags":
             raise ValueError("folders_per_level only matters with role_mapping: tags")
+        if self.unlisted_groups is not None and self.role_mapping != "tags":
+            raise ValueError(
+                "unlisted_groups needs role_mapping: tags: only the Lambda of tags mode can grant a "
+                "folder to a group at sign-in; other mappings need a role per group"
+            )
         return self
 
     @property

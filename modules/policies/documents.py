@@ -44,6 +44,8 @@ class FolderGuard:
     our_roles: tuple[str, ...]  # every role this environment hands out
     exempt_principals: tuple[str, ...]
     private_folders: bool
+    # unlisted_groups: folders unknown at synth, so every object key is closed to all but our roles
+    every_object: bool = False
 
 
 def group_policy(
@@ -176,6 +178,8 @@ def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
     ]
     if guard.private_folders:
         statements.append(_guard("GuardPrivate", ["s3:*"], f"{bucket_arn}/private/*", ours))
+    if guard.every_object:
+        statements.append(_guard("GuardUnlisted", ["s3:*"], f"{bucket_arn}/*", ours))
     # Listing shows every key name: only our roles (each limited by its own policy) may list.
     statements.append(_guard("GuardListing", sorted(LIST_ACTIONS), bucket_arn, ours))
     return _document(statements)

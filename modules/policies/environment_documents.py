@@ -112,4 +112,5 @@ def _guard(environment: Environment, references: References) -> FolderGuard | No
         our_roles=tuple(dict.fromkeys((*(arns[g.name] for g in groups), references.no_group_role_arn))),
         exempt_principals=environment.bucket.exempt_principals,
         private_folders=environment.private_folders,
+        every_object=environment.identity_pool.unlisted_groups is not None,
     )
