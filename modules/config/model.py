@@ -300,8 +300,9 @@ class Bucket(Frozen):
     folder_guard: bool = Field(
         False,
         description="defence in depth: the bucket policy denies object access under each group's folders "
-        "and each shared folder to every principal but the roles granted it and the exempt principals; "
-        "kept under the 20 KB bucket-policy limit",
+        "and each shared folder to every principal but the roles granted it and the exempt principals "
+        "(with `identity_pool.unlisted_groups`, whose folders are unknown at synth: every object key, to all "
+        "but this environment's roles and the exempt principals); kept under the 20 KB bucket-policy limit",
         json_schema_extra=NEW_BUCKET_ONLY,
     )
     cors_origins: tuple[CorsOrigin, ...] = Field(
