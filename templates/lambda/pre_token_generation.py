@@ -54,7 +54,8 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
 @functools.cache
 def grants() -> dict[str, Any]:
     """Read once per container: `slots` (level → claim names), `groups` (group → level →
-    folders), `unused` (the value of a slot that holds no folder)."""
+    folders), `unused` (the value of a slot that holds no folder) and, with unlisted groups
+    turned on, `unlisted` (see unlisted_refusal)."""
     return json.loads(GRANTS_FILE.read_text(encoding="utf-8"))
 
 
