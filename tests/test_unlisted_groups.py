@@ -5,15 +5,21 @@ The Lambda's own behaviour for unlisted groups, against an IAM evaluator, is tes
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from modules.access_model import environment_access
 from modules.access_report import access_markdown, changes
+from modules.client_config import ClientIds, client_config
 from modules.explain import explain, explanation_markdown
+from modules.policies.environment_documents import environment_documents
 from modules.policies.principal_tags import lambda_data
+from modules.policies.references import placeholder_references
 from modules.validation import load_valid_environments
+from tests.conftest import PROJECT
 from tests.lambda_handler import template_handler
 
 GROUPS = "groups: [{name: finance, access: read, precedence: 1}, {name: editors, access: readwrite, precedence: 2}]\n"
@@ -132,3 +138,44 @@ def test_without_the_rule_an_unlisted_group_grants_nothing():
     assert handler.folder_claims(["newteam"], grants, "u") == {"read.1": "none"}
     with_rule = {**grants, "unlisted": UNLISTED}
     assert handler.folder_claims(["newteam"], with_rule, "u") == {"read.1": "newteam/"}
+
+
+def test_client_config_describes_the_pattern(tmp_path: Path):
+    ids = ClientIds("pool", "client", "identities")
+    on = load(tmp_path / "on", environment_text("read"))
+    custom = client_config(on, environment_access(on), ids)["custom"]["groupfolders"]
+    assert custom["unlisted_groups"] == {
+        "folder": "<name>/",
+        "access": "read",
+        "actions": ["list", "get"],
+        "listed": ["editors", "finance"],
+        "reserved": ["editors/", "finance/", "private/", "reports/"],
+    }
+    off = load(tmp_path / "off", environment_text(None))
+    assert "unlisted_groups" not in client_config(off, environment_access(off), ids)["custom"]["groupfolders"]
+
+
+def test_explain_newteam_on_the_union_example_answers_by_the_rule():
+    found = subprocess.run(
+        [sys.executable, "main.py", "explain", "--env", "union", "--groups", "newteam"],
+        cwd=PROJECT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert "| `newteam/` | ✓ | ✓ | · | · |" in found.stdout
+    assert "the rule for any other group of the pool gives it `newteam/` at `read`." in found.stdout
+
+
+def guard_sids(tmp_path: Path, unlisted: str | None) -> list[str]:
+    text = environment_text(unlisted).replace(
+        "bucket: {name: demo-bucket}",
+        "bucket: {name: demo-bucket, folder_guard: true, exempt_principals: [arn:aws:iam::123456789012:role/d]}",
+    )
+    environment = load(tmp_path, text)
+    policy = environment_documents(environment, placeholder_references(environment)).bucket_policy
+    assert policy is not None
+    return [statement["Sid"] for statement in policy["Statement"] if statement["Sid"].startswith("Guard")]
+
+
+def test_the_folder_guard_closes_every_object_key_only_with_the_rule(tmp_path: Path):
+    assert "GuardUnlisted" in guard_sids(tmp_path / "on", "read")
+    assert "GuardUnlisted" not in guard_sids(tmp_path / "off", None)
