@@ -229,6 +229,7 @@ def _environment_changes(
         detail = f"users in several groups get the first of: {_codes(new_order)} (was: {_codes(old_order)})"
         found.append(Change(name, "", "changed", "", (), detail))
     found += _several_groups_changes(name, base, head)
+    found += _unlisted_room_changes(name, base, head)
     return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
 
 
@@ -347,6 +348,30 @@ SETTING_DIRECTIONS: dict[str, Callable[[EnvironmentAccess, EnvironmentAccess], s
 def _origins(access: EnvironmentAccess) -> set[str]:
     value = dict(access.settings)["cors origins"]
     return set() if value == "none" else set(value.split(", "))
+
+
+def _unlisted_room_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """A listed group that holds fewer folders at the unlisted groups' level leaves its members
+    room for more unlisted groups' folders before the level overflows: a narrowing for the
+    group alone, a widening for a member of it and of unlisted groups."""
+    if base.unlisted is None or head.unlisted is None or base.unlisted.level != head.unlisted.level:
+        return []  # turning the rule on or changing its level is a setting's widening already
+    level, listed = head.unlisted.level, {str(role.group) for role in base.roles}
+    found = []
+    for role in head.roles:
+        if str(role.group) not in listed:
+            continue
+        before = len(dict(base.role(str(role.group)).level_folders).get(level, ()))
+        after = len(dict(role.level_folders).get(level, ()))
+        if after < before:
+            detail = (
+                f"a member of {code(str(role.group))} and of groups the YAML does not list may now hold "
+                f"{before - after} more of their folders at {code(level)} before the level overflows"
+            )
+            found.append(
+                Change(name, str(role.group), "widened", UNLISTED_FOLDER, head.unlisted.capabilities, detail)
+            )
+    return found
 
 
 def _several_groups_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:

@@ -179,3 +179,23 @@ def guard_sids(tmp_path: Path, unlisted: str | None) -> list[str]:
 def test_the_folder_guard_closes_every_object_key_only_with_the_rule(tmp_path: Path):
     assert "GuardUnlisted" in guard_sids(tmp_path / "on", "read")
     assert "GuardUnlisted" not in guard_sids(tmp_path / "off", None)
+
+
+def test_a_listed_group_with_fewer_folders_at_the_rules_level_leaves_room_for_unlisted_ones(tmp_path: Path):
+    """finance reads finance/ and reports/: with three unlisted groups, five read folders for four
+    slots, so nothing; without reports/ they fit, and the member gets all four."""
+    base = environment_access(load(tmp_path / "base", environment_text("read")))
+    head = environment_access(load(tmp_path / "head", environment_text("read", shared=False)))
+    found = [
+        (c.subject, c.kind, c.prefix, c.detail) for c in changes([base], [head]) if c.prefix == "<name>/"
+    ]
+    assert found == [
+        (
+            "finance",
+            "widened",
+            "<name>/",
+            "a member of `finance` and of groups the YAML does not list may now hold 1 more of their "
+            "folders at `read` before the level overflows",
+        )
+    ]
+    assert [c for c in changes([head], [base]) if c.prefix == "<name>/"] == []
