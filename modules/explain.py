@@ -143,7 +143,10 @@ def _unlisted_reasons(access: EnvironmentAccess, found: Received) -> list[str]:
     unlisted = access.unlisted
     if unlisted is None:
         return []
-    reasons = []
+    reasons = [
+        f"Any other group of the pool: {code('<name>/')} at {code(unlisted.level)}, unless the Lambda's rule "
+        "refuses the name (see the report)."
+    ]
     for role in found.roles:
         name = str(role.group)
         if access.listed(name):

@@ -94,6 +94,7 @@ def test_explain_answers_for_a_group_not_in_the_yaml_by_the_rule(tmp_path: Path)
         ("newteam/", ("list", "read")),
     ]
     text = explanation_markdown(found)
+    assert "- Any other group of the pool: `<name>/` at `read`, unless the Lambda's rule refuses" in text
     assert (
         "- `newteam` is not in the configuration; the rule for any other group of the pool gives it " in text
     )
