@@ -14,6 +14,7 @@ import pytest
 from modules.access_model import environment_access
 from modules.access_report import access_markdown, changes
 from modules.client_config import ClientIds, client_config
+from modules.config.docs import configuration_table
 from modules.explain import explain, explanation_markdown
 from modules.policies.environment_documents import environment_documents
 from modules.policies.principal_tags import lambda_data
@@ -200,3 +201,11 @@ def test_a_listed_group_with_fewer_folders_at_the_rules_level_leaves_room_for_un
         )
     ]
     assert [c for c in changes([head], [base]) if c.prefix == "<name>/"] == []
+
+
+def test_the_configuration_table_names_the_optional_block_and_its_key():
+    """An optional block is one row of its own (default none), its keys follow with '.', not '[].'."""
+    table = configuration_table()
+    assert "| `identity_pool.unlisted_groups` | none | `tags`: a member of any group of the pool " in table
+    assert "| `identity_pool.unlisted_groups.access` | required | the access level " in table
+    assert "| `groups[].name` | required |" in table
