@@ -351,27 +351,33 @@ def _origins(access: EnvironmentAccess) -> set[str]:
 
 
 def _unlisted_room_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
-    """A listed group that holds fewer folders at the unlisted groups' level leaves its members
-    room for more unlisted groups' folders before the level overflows: a narrowing for the
-    group alone, a widening for a member of it and of unlisted groups."""
-    if base.unlisted is None or head.unlisted is None or base.unlisted.level != head.unlisted.level:
-        return []  # turning the rule on or changing its level is a setting's widening already
-    level, listed = head.unlisted.level, {str(role.group) for role in base.roles}
-    found = []
-    for role in head.roles:
-        if str(role.group) not in listed:
-            continue
-        before = len(dict(base.role(str(role.group)).level_folders).get(level, ()))
-        after = len(dict(role.level_folders).get(level, ()))
-        if after < before:
-            detail = (
-                f"a member of {code(str(role.group))} and of groups the YAML does not list may now hold "
-                f"{before - after} more of their folders at {code(level)} before the level overflows"
-            )
+    """A member of unlisted groups holds their folders only while every level of all their groups
+    fits folders_per_level (the Lambda fails closed). A set's folders of a level shrink only where
+    a listed group loses a folder there (or goes); with more slots, or the rule's folders at
+    another level, every set has other room. Each is a widening of `<name>/` for such members."""
+    if base.unlisted is None or head.unlisted is None:
+        return []  # turning the rule on is a setting's widening, and off grants nothing
+    level = code(head.unlisted.level)
+    found: list[tuple[str, str]] = []
+    if (head.folders_per_level or 0) > (base.folders_per_level or 0):
+        found.append(("", "a member of groups the YAML does not list may hold more of their folders"))
+    if base.unlisted.level != head.unlisted.level:
+        found.append(("", f"the folders of groups the YAML does not list move to the slots of {level}"))
+    for role in base.roles:
+        group = str(role.group)
+        now = dict(head.role(group).level_folders) if head.listed(group) else {}
+        if any(set(folders) - set(now.get(lvl, ())) for lvl, folders in role.level_folders):
             found.append(
-                Change(name, str(role.group), "widened", UNLISTED_FOLDER, head.unlisted.capabilities, detail)
+                (
+                    group,
+                    f"a member of {code(group)} and of groups the YAML does not list may now hold their "
+                    f"folders at {level} where {code(group)}'s folders overflowed a level before",
+                )
             )
-    return found
+    return [
+        Change(name, subject, "widened", UNLISTED_FOLDER, head.unlisted.capabilities, detail)
+        for subject, detail in found
+    ]
 
 
 def _several_groups_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:

@@ -45,7 +45,11 @@ def load(directory: Path, text: str):
 def setting_changes(tmp_path: Path, before: str, after: str) -> list[tuple[str, str]]:
     base = environment_access(load(tmp_path / "base", before))
     head = environment_access(load(tmp_path / "head", after))
-    return [(c.kind, c.detail.partition(":")[0]) for c in changes([base], [head]) if not c.subject]
+    return [
+        (c.kind, c.detail.partition(":")[0])
+        for c in changes([base], [head])
+        if not c.subject and not c.prefix
+    ]
 
 
 @pytest.mark.parametrize(
@@ -183,24 +187,40 @@ def test_the_folder_guard_closes_every_object_key_only_with_the_rule(tmp_path: P
     assert "GuardUnlisted" not in guard_sids(tmp_path / "off", None)
 
 
-def test_a_listed_group_with_fewer_folders_at_the_rules_level_leaves_room_for_unlisted_ones(tmp_path: Path):
+def room_changes(tmp_path: Path, before: str, after: str) -> list[tuple[str, str]]:
+    base = environment_access(load(tmp_path / "base", before))
+    head = environment_access(load(tmp_path / "head", after))
+    return [
+        (c.subject, c.detail)
+        for c in changes([base], [head])
+        if c.prefix == "<name>/" and c.kind == "widened"
+    ]
+
+
+def test_a_listed_group_that_loses_a_folder_leaves_room_for_unlisted_ones(tmp_path: Path):
     """finance reads finance/ and reports/: with three unlisted groups, five read folders for four
     slots, so nothing; without reports/ they fit, and the member gets all four."""
-    base = environment_access(load(tmp_path / "base", environment_text("read")))
-    head = environment_access(load(tmp_path / "head", environment_text("read", shared=False)))
-    found = [
-        (c.subject, c.kind, c.prefix, c.detail) for c in changes([base], [head]) if c.prefix == "<name>/"
-    ]
-    assert found == [
+    assert room_changes(tmp_path / "a", environment_text("read"), environment_text("read", shared=False)) == [
         (
             "finance",
-            "widened",
-            "<name>/",
-            "a member of `finance` and of groups the YAML does not list may now hold 1 more of their "
-            "folders at `read` before the level overflows",
+            "a member of `finance` and of groups the YAML does not list may now hold their folders at "
+            "`read` where `finance`'s folders overflowed a level before",
         )
     ]
-    assert [c for c in changes([head], [base]) if c.prefix == "<name>/"] == []
+    assert (
+        room_changes(tmp_path / "b", environment_text("read", shared=False), environment_text("read")) == []
+    )
+
+
+def test_more_slots_or_another_level_leave_room_for_unlisted_ones(tmp_path: Path):
+    text = environment_text("read")
+    more = text.replace("{role_mapping: tags,", "{role_mapping: tags, folders_per_level: 5,")
+    assert room_changes(tmp_path / "a", text, more) == [
+        ("", "a member of groups the YAML does not list may hold more of their folders")
+    ]
+    assert room_changes(tmp_path / "b", more, text) == []
+    moved = room_changes(tmp_path / "c", text, environment_text("list"))
+    assert moved == [("", "the folders of groups the YAML does not list move to the slots of `list`")]
 
 
 def test_the_configuration_table_names_the_optional_block_and_its_key():
