@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modules import naming
-from modules.config.model import Environment
+from modules import naming, unlisted_groups
+from modules.config.model import MAX_PRECEDENCE, Environment
 from modules.policies.actions import BY_NAME, LIST_ACTIONS, capabilities
-from modules.policies.documents import PRIVATE_PREFIX, Document
-from modules.policies.environment_documents import environment_documents
+from modules.policies.documents import PRIVATE_PREFIX, Document, group_policy
+from modules.policies.environment_documents import environment_documents, role_scope
+from modules.policies.principal_tags import unlisted_data
 from modules.policies.references import placeholder_references
 
 PRIVATE_FOLDER = "private/<identity id>/"
+# How the report writes the folder of a group the configuration does not list.
+UNLISTED_FOLDER = "<name>/"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,25 @@ class SharedFolderAccess:
 
 
 @dataclass(frozen=True)
+class UnlistedAccess:
+    """tags with unlisted_groups: any other group of the pool reaches `<name>/` at `level`,
+    unless the Lambda's own rule refuses the name for the listed names and reserved folders."""
+
+    level: str
+    actions: tuple[str, ...]  # what `level` allows in the folder, read from its rendered policy
+    listed: tuple[str, ...]  # the listed groups' names, lowercased
+    reserved: tuple[str, ...]  # the folders no unlisted group may take
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return capabilities(self.actions)
+
+    def refusal(self, group: str) -> str | None:
+        data = {"access": self.level, "listed": list(self.listed), "reserved": list(self.reserved)}
+        return unlisted_groups.refusal(group, data)
+
+
+@dataclass(frozen=True)
 class EnvironmentAccess:
     environment: str
     bucket: str
@@ -75,9 +97,30 @@ class EnvironmentAccess:
     lifecycle: tuple[tuple[str, str], ...]  # what decides whether users or objects survive a change
     shared_folders: tuple[SharedFolderAccess, ...] = ()  # by prefix
     folders_per_level: int | None = None  # tags mode: folders of one level a user may hold
+    unlisted: UnlistedAccess | None = None  # tags mode: the rule for groups not listed
 
     def role(self, group: str) -> RoleAccess:
-        return next(role for role in self.roles if role.group == group)
+        """A listed group's role; for another group, what the unlisted rule gives its members."""
+        found = next((role for role in self.roles if role.group == group), None)
+        if found is not None:
+            return found
+        if self.unlisted is None:
+            raise KeyError(group)
+        private = tuple(g for g in self.roles[0].grants if g.prefix == PRIVATE_FOLDER)
+        if self.unlisted.refusal(group) is not None:
+            return RoleAccess(self.roles[0].role_name, group, None, None, private)
+        folder = f"{group}/"
+        return RoleAccess(
+            self.roles[0].role_name,
+            group,
+            None,
+            self.unlisted.level,
+            (FolderGrant(folder, self.unlisted.actions), *private),
+            ((self.unlisted.level, (folder,)),),
+        )
+
+    def listed(self, group: str) -> bool:
+        return any(role.group == group for role in self.roles)
 
     @property
     def shared_prefixes(self) -> frozenset[str]:
@@ -120,7 +163,9 @@ def received(access: EnvironmentAccess, groups: Sequence[str]) -> Received:
     only the private folder when a level overflows (the Lambda fails closed)."""
     roles = tuple(
         sorted(
-            (access.role(name) for name in dict.fromkeys(groups)), key=lambda r: (r.precedence, str(r.group))
+            (access.role(name) for name in dict.fromkeys(groups)),
+            # A group made in the console may have no precedence: Cognito ranks it last.
+            key=lambda r: (MAX_PRECEDENCE + 1 if r.precedence is None else r.precedence, str(r.group)),
         )
     )
     first = roles[0]
@@ -196,6 +241,7 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         ("user pool", _user_pool(environment)),
         ("identity pool", _identity_pool(environment)),
         *((("folders per level", str(pool.folders_per_level)),) if tags else ()),
+        *_unlisted_settings(environment),
         ("cors origins", ", ".join(sorted(bucket.cors_origins)) or "none"),
         # Where the stack is deployed, not who reaches what: a change of either is neutral.
         ("account", environment.account_id or "not given"),
@@ -218,7 +264,31 @@ def environment_access(environment: Environment, templates: Path | None = None) 
         else (),
         shared_folders=_shared_folders(environment, roles),
         folders_per_level=pool.folders_per_level if tags else None,
+        unlisted=_unlisted(environment, templates),
     )
+
+
+def _unlisted_settings(environment: Environment) -> tuple[tuple[str, str], ...]:
+    """tags: the rule for groups not listed, and the folders no such group may take."""
+    if environment.identity_pool.role_mapping != "tags":
+        return ()
+    data = unlisted_data(environment)
+    if data is None:
+        return (("unlisted groups", "off"),)
+    return (
+        ("unlisted groups", f"{UNLISTED_FOLDER} at {data['access']}"),
+        ("unlisted groups reserve", ", ".join(data["reserved"] + [f"{n} (group)" for n in data["listed"]])),
+    )
+
+
+def _unlisted(environment: Environment, templates: Path | None) -> UnlistedAccess | None:
+    data = unlisted_data(environment)
+    if data is None:
+        return None
+    scope = role_scope(environment, placeholder_references(environment), templates)
+    rendered = grants(group_policy(data["access"], (UNLISTED_FOLDER,), scope), environment.bucket.arn)
+    actions = next(grant.actions for grant in rendered if grant.prefix == UNLISTED_FOLDER)
+    return UnlistedAccess(data["access"], actions, tuple(data["listed"]), tuple(data["reserved"]))
 
 
 def _shared_folders(

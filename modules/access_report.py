@@ -17,6 +17,7 @@ import jinja2
 
 from modules.access_model import (
     PRIVATE_FOLDER,
+    UNLISTED_FOLDER,
     EnvironmentAccess,
     RoleAccess,
     SharedFolderAccess,
@@ -199,6 +200,7 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
             "ambiguous_role_resolution": access.ambiguous_role_resolution,
             "private_folders": access.private_folders,
             "settings": dict(access.settings),
+            "unlisted_groups": _unlisted_json(access),
             "shared_folders": [
                 {
                     "prefix": folder.prefix,
@@ -212,6 +214,19 @@ def access_json(accesses: Sequence[EnvironmentAccess]) -> list[dict[str, Any]]:
         }
         for access in accesses
     ]
+
+
+def _unlisted_json(access: EnvironmentAccess) -> dict[str, Any] | None:
+    unlisted = access.unlisted
+    if unlisted is None:
+        return None
+    return {
+        "folder": UNLISTED_FOLDER,
+        "access": unlisted.level,
+        "capabilities": list(unlisted.capabilities),
+        "listed": list(unlisted.listed),
+        "reserved": list(unlisted.reserved),
+    }
 
 
 def _role_json(role: RoleAccess) -> dict[str, Any]:
@@ -256,6 +271,7 @@ def _environment_changes(
     if old_order != new_order and head.role_mapping != "tags":
         found.append(_order_change(name, old_order, new_order))
     found += _several_groups_changes(name, base, head)
+    found += _unlisted_room_changes(name, base, head)
     return found + _shared_folder_changes(name, base, head) + _setting_changes(name, base, head)
 
 
@@ -404,17 +420,71 @@ def _guard(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
     return "widened" if opened else "narrowed"
 
 
+def _unlisted(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """Turning the rule on, or a level that allows something more, gives folders to groups
+    that reached nothing before."""
+    before, after = base.unlisted, head.unlisted
+    if after is None:
+        return "narrowed"
+    return "widened" if before is None or not set(after.actions) <= set(before.actions) else "narrowed"
+
+
+def _reserve(base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """A folder or group name no longer reserved may now be taken by an unlisted group; the
+    reserve appears with the rule itself, which is a widening."""
+    before = _reserved(base)
+    return "widened" if before is None or not before <= (_reserved(head) or set()) else "narrowed"
+
+
+def _reserved(access: EnvironmentAccess) -> set[str] | None:
+    if access.unlisted is None:
+        return None
+    return {*access.unlisted.reserved, *(f"{name} (group)" for name in access.unlisted.listed)}
+
+
 SETTING_DIRECTIONS: dict[str, Callable[[EnvironmentAccess, EnvironmentAccess], str]] = {
     "ambiguous role resolution": _resolution,
     "folders per level": _slots,
     "cors origins": _cors,
     "folder guard": _guard,
+    "unlisted groups": _unlisted,
+    "unlisted groups reserve": _reserve,
 }
 
 
 def _origins(access: EnvironmentAccess) -> set[str]:
     value = dict(access.settings)["cors origins"]
     return set() if value == "none" else set(value.split(", "))
+
+
+def _unlisted_room_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
+    """A member of unlisted groups holds their folders only while every level of all their groups
+    fits folders_per_level (the Lambda fails closed). A set's folders of a level shrink only where
+    a listed group loses a folder there (or goes); with more slots, or the rule's folders at
+    another level, every set has other room. Each is a widening of `<name>/` for such members."""
+    if base.unlisted is None or head.unlisted is None:
+        return []  # turning the rule on is a setting's widening, and off grants nothing
+    level = code(head.unlisted.level)
+    found: list[tuple[str, str]] = []
+    if (head.folders_per_level or 0) > (base.folders_per_level or 0):
+        found.append(("", "a member of groups the YAML does not list may hold more of their folders"))
+    if base.unlisted.level != head.unlisted.level:
+        found.append(("", f"the folders of groups the YAML does not list move to the slots of {level}"))
+    for role in base.roles:
+        group = str(role.group)
+        now = dict(head.role(group).level_folders) if head.listed(group) else {}
+        if any(set(folders) - set(now.get(lvl, ())) for lvl, folders in role.level_folders):
+            found.append(
+                (
+                    group,
+                    f"a member of {code(group)} and of groups the YAML does not list may now hold their "
+                    f"folders at {level} where {code(group)}'s folders overflowed a level before",
+                )
+            )
+    return [
+        Change(name, subject, "widened", UNLISTED_FOLDER, head.unlisted.capabilities, detail)
+        for subject, detail in found
+    ]
 
 
 def _several_groups_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:

@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, RoleAccess
+from modules.access_model import (
+    PRIVATE_FOLDER,
+    UNLISTED_FOLDER,
+    EnvironmentAccess,
+    RoleAccess,
+    UnlistedAccess,
+)
 from modules.config.model import Environment
 
 AMPLIFY_OUTPUTS_VERSION = "1.4"
@@ -55,6 +61,7 @@ def client_config(environment: Environment, access: EnvironmentAccess, ids: Clie
                 "environment": environment.name,
                 "role_mapping": access.role_mapping,
                 "groups": {str(role.group): _group(access, role) for role in access.roles},
+                **({"unlisted_groups": _unlisted(access.unlisted)} if access.unlisted else {}),
             }
         },
     }
@@ -70,6 +77,19 @@ def _group(access: EnvironmentAccess, role: RoleAccess) -> dict[str, Any]:
     }
     own = [g.prefix for g in role.grants if g.prefix != PRIVATE_FOLDER and g.prefix not in shared]
     return {"access": role.level, "precedence": role.precedence, "folders": own, "shared_folders": shared}
+
+
+def _unlisted(unlisted: UnlistedAccess) -> dict[str, Any]:
+    """The pattern a client applies to a group of the user that `groups` does not name (Amplify's
+    paths have no variable for a group's name): `<name>/` at the level, unless the name is
+    refused (the Lambda's rule: `reserved` folders, `listed` names without case)."""
+    return {
+        "folder": UNLISTED_FOLDER,
+        "access": unlisted.level,
+        "actions": _actions(unlisted.capabilities),
+        "listed": list(unlisted.listed),
+        "reserved": list(unlisted.reserved),
+    }
 
 
 def _paths(access: EnvironmentAccess) -> dict[str, dict[str, list[str]]]:

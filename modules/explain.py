@@ -34,7 +34,8 @@ class Explanation:
 def explain(environment: Environment, access: EnvironmentAccess, groups: Sequence[str]) -> Explanation:
     """ConfigError (exit 2) for a group the environment does not have."""
     known = [role.group for role in access.roles if role.group]
-    unknown = [name for name in groups if name not in known]
+    # With unlisted_groups every name is a possible group of the pool: the rule answers for it.
+    unknown = [name for name in groups if name not in known and access.unlisted is None]
     if unknown or not groups:
         raise ConfigError(
             [
@@ -142,6 +143,7 @@ def _union(environment: Environment, access: EnvironmentAccess, found: Received)
         "policy grants each tag's level on its folder: the union, each folder with the rights of every "
         "level granting it."
     ]
+    reasons += _unlisted_reasons(access, found)
     if found.overflow:
         counts = ", ".join(f"{count} {code(level)} folders" for level, count in found.overflow)
         reasons.append(
@@ -156,6 +158,28 @@ def _union(environment: Environment, access: EnvironmentAccess, found: Received)
         for pair in zip(principal_tags.tag_keys(environment, level), folders, strict=False)
     )
     return _explanation(access, found, tags, reasons)
+
+
+def _unlisted_reasons(access: EnvironmentAccess, found: Received) -> list[str]:
+    """For each group the configuration does not list, what the Lambda's rule gives it."""
+    unlisted = access.unlisted
+    if unlisted is None:
+        return []
+    reasons = [
+        f"Any other group of the pool: {code('<name>/')} at {code(unlisted.level)}, unless the Lambda's rule "
+        "refuses the name (see the report)."
+    ]
+    for role in found.roles:
+        name = str(role.group)
+        if access.listed(name):
+            continue
+        refusal = unlisted.refusal(name)
+        rule = f"{code(name)} is not in the configuration; the rule for any other group of the pool"
+        if refusal is None:
+            reasons.append(f"{rule} gives it {code(name + '/')} at {code(unlisted.level)}.")
+        else:
+            reasons.append(f"{rule} refuses it (and the Lambda logs why): {code(refusal)}.")
+    return reasons
 
 
 def _out_of_reach(

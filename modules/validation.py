@@ -122,10 +122,16 @@ def environment_problems(
         return quotas
     found = [problem for rule in RULES for problem in rule(environment, source)]
     levels = list(unknown_access_levels(environment.groups, source, templates))
-    # A shared grant to no group, or at no level, leaves nothing to render and measure.
+    unlisted = list(unlisted_level(environment, source, templates))
+    # A shared grant to no group, or at no level, leaves nothing to render and measure; nor
+    # does an unknown level of unlisted groups, which the folders policy would render.
     grants = list(shared_folder_grants(environment, source, templates, left_out))
-    sizes = [] if grants else list(document_sizes(environment, source, templates, known_levels=not levels))
-    return [*found, *levels, *grants, *sizes, *quotas]
+    sizes = (
+        []
+        if grants or unlisted
+        else list(document_sizes(environment, source, templates, known_levels=not levels))
+    )
+    return [*found, *levels, *unlisted, *grants, *sizes, *quotas]
 
 
 def group_problems(groups: Sequence[Group], source: Source, templates: Path | None) -> list[Problem]:
@@ -148,6 +154,27 @@ def unknown_access_levels(
             suggestion = did_you_mean(group.access, known)
             reason = f"unknown access level {group.access!r}{suggestion}; known levels: {', '.join(known)}"
             yield _group_problem(source, index, "access", reason)
+
+
+def unlisted_level(environment: Environment, source: Source, templates: Path | None) -> Iterator[Problem]:
+    """The level of unlisted groups names a template, as a group's does."""
+    unlisted, known = environment.identity_pool.unlisted_groups, access_levels(templates)
+    if unlisted is not None and unlisted.access not in known:
+        suggestion = did_you_mean(unlisted.access, known)
+        reason = f"unknown access level {unlisted.access!r}{suggestion}; known levels: {', '.join(known)}"
+        yield source.problem(("identity_pool", "unlisted_groups", "access"), reason)
+
+
+def unlisted_on_own_bucket(environment: Environment, source: Source) -> Iterator[Problem]:
+    """An unlisted group may be named like any folder this configuration does not hold; on a bucket
+    that other environments' roles use, that could be one of theirs, today's or a future one's."""
+    if environment.identity_pool.unlisted_groups is not None and environment.bucket.shared_with:
+        reason = (
+            "unlisted_groups gives any group of the pool the folder of its name, which on a bucket "
+            f"shared_with {', '.join(environment.bucket.shared_with)} could be a folder of theirs: "
+            "give this environment a bucket of its own, or list its groups"
+        )
+        yield source.problem(("identity_pool", "unlisted_groups"), reason)
 
 
 def duplicate_names(groups: Sequence[Group], source: Source) -> Iterator[Problem]:
@@ -563,4 +590,5 @@ RULES: tuple[Rule, ...] = (
     level_tag_keys,
     slot_named_tags,
     tag_mappings,
+    unlisted_on_own_bucket,
 )

@@ -16,7 +16,7 @@ from modules.policies.environment_documents import environment_documents
 from modules.policies.references import References, placeholder_references
 from modules.validation import load_valid_environments
 from tests.conftest import BASE
-from tests.iam_evaluator import evaluate
+from tests.two_evaluators import evaluate
 
 EXEMPT = "arn:aws:iam::123456789012:role/deployer"
 IDENTITY = "eu-west-1:11111111-2222-4333-8444-555555555555"

@@ -31,6 +31,7 @@ STAGES: dict[str, int] = {
     "across_environments": 3,
     "resource_origins": 3,
     "policies": 3,
+    "unlisted_groups": 3,
     "access_model": 4,
     "validation": 4,
     "access_report": 5,

@@ -17,7 +17,8 @@ from modules import naming
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.validation import load_valid_environments
-from tests.iam_evaluator import evaluate, iam_document, stack_references
+from tests.iam_evaluator import iam_document, stack_references
+from tests.two_evaluators import evaluate
 
 LEVELS = ["list", "read", "write", "readwrite", "readwrite-nodelete"]
 PROBLEM = re.compile(r"^\S+\.yaml(:[0-9]+:[0-9]+)?: [\w.\[\]]+: \S.*$")

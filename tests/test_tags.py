@@ -30,9 +30,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modules import limits, naming
-from modules.access_model import PRIVATE_FOLDER, environment_access
+from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, FolderGrant, environment_access
 from modules.config.model import Environment
 from modules.errors import ConfigError
 from modules.policies.principal_tags import (
@@ -47,8 +49,8 @@ from tests.iam_evaluator import lint, role_arn
 from tests.lambda_handler import HANDLER_SOURCE, template_handler, v1_event
 from tests.session_tags import is_session_tag_value
 from tests.stack_documents import bucket_policy, role_policy
-from tests.test_semantics import IDENTITY, Probe, probes
-from tests.two_evaluators import Request, decide_all
+from tests.test_semantics import IDENTITY, Probe, folder_paths, probes
+from tests.two_evaluators import Request, decide_all, evaluate
 
 ENVIRONMENT = "union"
 # Tags someone put on the folders role by hand, outside Terraform: every level's last slot,
@@ -468,3 +470,157 @@ def test_a_tag_named_like_a_slot_is_accepted_in_token_mode(tmp_path: Path):
     text = UNION_TEXT.replace("{role_mapping: tags, folders_per_level: 4}", "{role_mapping: token}")
     (tmp_path / "u.yaml").write_text(text + "tags: {read.4: finance/}\n")
     assert [e.name for e in load_valid_environments(tmp_path)] == ["u"]
+
+
+# --- groups the configuration does not list (identity_pool.unlisted_groups: {access: read})
+
+# Names Cognito allows (any 1-128 letters, marks, symbols, numbers, punctuation) that the rule
+# refuses: each reaches nothing beyond what the member's listed groups give.
+HOSTILE = {
+    "reports": "'reports/' overlaps the configured folder 'reports/'",  # a shared folder
+    "private": "'private/' overlaps the configured folder 'private/'",
+    "inbox": "'inbox/' overlaps the configured folder 'inbox/'",  # a listed group's prefix
+    "content": "'content/' overlaps the configured folder 'content/'",
+    "Finance": "its name differs only in case from a group of the configuration",
+    "ANALYSTS": "its name differs only in case from a group of the configuration",
+    "Reports": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "..": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    ".": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "a b": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "team*": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "x${aws:username}": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "équipe": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "team!": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "finance/reports": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "../finance": "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+    "T" * 128: "its name is not 1-255 of a-z, 0-9, '_', '.', '-' (nor '.' or '..')",
+}
+RESERVED_UNION = (
+    "analysts/",
+    "content/",
+    "finance/invoices/",
+    "finance/reports/",
+    "inbox/",
+    "private/",
+    "reports/",
+)
+LISTED_UNION = ("analysts", "editors", "finance", "uploads")
+UNLISTED_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_.-", min_size=1, max_size=128).filter(
+    lambda name: (
+        name not in (".", "..")
+        and not any(
+            f"{name}/".startswith(folder) or folder.startswith(f"{name}/") for folder in RESERVED_UNION
+        )
+        and name not in LISTED_UNION
+    )
+)
+LISTED_SETS = [(), ("analysts",), ("finance", "uploads"), ("editors",)]
+
+
+def unlisted_probes(environment: Environment, name: str) -> list[Probe]:
+    """The configured folders' probes, and the unlisted folder's own and its look-alikes'."""
+    extra = [Probe(a, p) for p in folder_paths(f"{name}/") for a in ("s3:GetObject", "s3:PutObject")]
+    extra += [Probe("s3:ListBucket", p) for p in (f"{name}/", f"{name}/sub/", f"{name}x/", name)]
+    return [*probes(environment, IDENTITY), *extra]
+
+
+ACCESS: dict[str, EnvironmentAccess] = {}
+
+
+def unlisted_mismatches(
+    role: FoldersRole,
+    environment: Environment,
+    tags: dict[str, str],
+    listed: tuple[str, ...],
+    folder: str | None,
+) -> list[str]:
+    """Where the evaluator differs from the listed groups' union plus `folder` at the rule's level
+    (its actions read from the level's rendered policy); `folder` None: the name was refused."""
+    if environment.name not in ACCESS:  # rendered once: the tests below call this many times
+        ACCESS[environment.name] = environment_access(environment)
+    access = ACCESS[environment.name]
+    assert access.unlisted is not None
+    roles = access.roles
+    private = replace(roles[0], grants=tuple(g for g in roles[0].grants if g.prefix == PRIVATE_FOLDER))
+    models = [private, *(r for r in roles if r.group in listed)]
+    if folder is not None:
+        grant = FolderGrant(folder, access.unlisted.actions)
+        models.append(replace(private, grants=(grant,)))
+    found = []
+    for probe in unlisted_probes(environment, (folder or "refused/").removesuffix("/")):
+        expected = any(m.allows(probe.action, probe.path or "", IDENTITY) for m in models)
+        if evaluator_allows(role, tags, probe) != expected:
+            found.append(f"{listed} + {folder}: {probe.action} {probe.path!r}: expected {expected}")
+    return found
+
+
+def test_the_union_example_turns_unlisted_groups_on(environment):
+    """The semantic tests below need the rule on, at read, with these reserved folders."""
+    assert environment.identity_pool.unlisted_groups is not None
+    assert environment.identity_pool.unlisted_groups.access == "read"
+    assert lambda_data(environment)["unlisted"] == {
+        "access": "read",
+        "listed": list(LISTED_UNION),
+        "reserved": list(RESERVED_UNION),
+    }
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=UNLISTED_NAMES, listed=st.sampled_from(LISTED_SETS))
+def test_a_valid_unlisted_group_reaches_exactly_its_folder_plus_the_listed_union(
+    stack, environment, handler_module, folders_role, *, name, listed
+):
+    tags = principal_tags(stack, claims_of(handler_module.handler, [*listed, name]))
+    assert f"{name}/" in tags.values()
+    assert not unlisted_mismatches(folders_role, environment, tags, listed, f"{name}/")
+
+
+def test_a_128_character_unlisted_group_reaches_its_folder(stack, environment, handler_module, folders_role):
+    name = "t" * 127 + "9"
+    tags = principal_tags(stack, claims_of(handler_module.handler, [name]))
+    assert folders_in(tags) == {"read.1": f"{name}/"} and is_session_tag_value(f"{name}/")
+    assert not unlisted_mismatches(folders_role, environment, tags, (), f"{name}/")
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE), ids=lambda name: repr(name[:20]))
+@pytest.mark.parametrize("listed", [(), ("finance", "uploads")], ids=lambda s: ",".join(s) or "alone")
+def test_a_refused_unlisted_group_reaches_nothing_beyond_the_listed_union_and_is_logged(
+    stack, environment, handler_module, folders_role, caplog, *, name, listed
+):
+    with caplog.at_level(logging.WARNING):
+        tags = principal_tags(stack, claims_of(handler_module.handler, [*listed, name]))
+    assert caplog.messages == [f"user member: unlisted group {name!r} gets no folder: {HOSTILE[name]}"]
+    listed_only = principal_tags(stack, claims_of(handler_module.handler, list(listed)))
+    assert tags == listed_only
+    assert not unlisted_mismatches(folders_role, environment, tags, listed, None)
+
+
+def test_unlisted_groups_overflowing_a_level_fail_closed(stack, handler_module, folders_role, caplog):
+    """analysts read two folders; with three unlisted groups that is five read folders for four slots."""
+    with caplog.at_level(logging.WARNING):
+        claims = claims_of(handler_module.handler, ["analysts", "aa", "bb", "cc"])
+    assert claims == dict.fromkeys(folders_role.slots, UNUSED_SLOT)
+    assert "read folders ['aa/', 'analysts/', 'bb/', 'cc/', 'reports/'] exceed its 4 tag slots" in caplog.text
+    fits = claims_of(handler_module.handler, ["analysts", "aa", "bb"])
+    assert folders_in(fits) == {"read.1": "aa/", "read.2": "analysts/", "read.3": "bb/", "read.4": "reports/"}
+
+
+def test_the_folder_guard_closes_unlisted_folders_to_other_principals(stack, folders_role):
+    """The bucket policy cannot name folders made after synth: it closes every key to all but
+    this environment's roles and the exempt principals."""
+    other = role_arn("someone-else")
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    resource = f"arn:aws:s3:::{folders_role.bucket}/newteam/x"
+    context = {"aws:SecureTransport": "true"}
+    assert not evaluate(
+        allow_all, "s3:GetObject", resource, context, folders_role.bucket_policy, principal_arn=other
+    )
+    deployer = "arn:aws:iam::123456789012:role/groupfolders-deployer"
+    assert evaluate(
+        allow_all, "s3:GetObject", resource, context, folders_role.bucket_policy, principal_arn=deployer
+    )
+    tags = principal_tags(stack, {**dict.fromkeys(folders_role.slots, UNUSED_SLOT), "read.1": "newteam/"})
+    assert evaluator_allows(folders_role, tags, Probe("s3:GetObject", "newteam/x"))

@@ -305,3 +305,61 @@ def test_a_new_folder_of_two_groups_does_not_hide_what_they_lost():
     together = [(c.prefix, c.capabilities) for c in found if c.subject == "a, b" and c.kind == "widened"]
     assert together == [("a0/", ("list", "read")), ("b0/", ("list", "read")), ("s/", ("list", "read"))]
     assert true_gains(base, head) >= {("a0/", "read"), ("b0/", "read")}
+
+
+# --- with unlisted groups: a member may add groups the YAML does not list
+
+
+UNLISTED = ("u0", "u1", "u2")  # as many unlisted groups as a level can hold (slots <= 3)
+
+
+def with_unlisted(text: str) -> str:
+    return text.replace("{role_mapping: tags,", "{role_mapping: tags, unlisted_groups: {access: read},", 1)
+
+
+def unlisted_gains(base: Environment, head: Environment) -> set[Gain]:
+    """Over every set of listed groups joined by every number of unlisted ones: what is gained,
+    from the Lambda's claims, the unlisted folders written as the report writes them."""
+    before, after = environment_access(base), environment_access(head)
+    in_base, in_head = {g.name for g in base.groups}, {g.name for g in head.groups}
+    names = sorted(in_base | in_head)
+    found: set[Gain] = set()
+    for size in range(len(names) + 1):
+        for groups in combinations(names, size):
+            for extra in range(1, len(UNLISTED) + 1):
+                was_groups = (*(g for g in groups if g in in_base), *UNLISTED[:extra])
+                now_groups = (*(g for g in groups if g in in_head), *UNLISTED[:extra])
+                was = unlisted_holds(base, before, was_groups)
+                now = unlisted_holds(head, after, now_groups)
+                found |= {("<name>/" if f in {f"{u}/" for u in UNLISTED} else f, c) for f, c in now - was}
+    return found
+
+
+def unlisted_holds(environment: Environment, access: EnvironmentAccess, groups: tuple[str, ...]) -> set[Gain]:
+    assert access.unlisted is not None
+    capabilities = {**level_capabilities(access), access.unlisted.level: set(access.unlisted.capabilities)}
+    claims = HANDLER.folder_claims(list(groups), lambda_data(environment), "u")
+    return {
+        (folder, capability)
+        for key, folder in claims.items()
+        if folder != UNUSED_SLOT
+        for capability in capabilities[key.rpartition(".")[0]]
+    }
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(sides, sides)
+def test_with_unlisted_groups_every_gain_of_a_member_of_unlisted_groups_is_a_widening(base_side, head_side):
+    """A gain of unlisted groups' folders is reported as `<name>/`; a gain of a listed folder that
+    only a member of unlisted groups sees comes with a widening too (a reserve that shrank)."""
+    base, head = (load(with_unlisted(environment_text(*side))) for side in (base_side, head_side))
+    if base is None or head is None:
+        return
+    before, after = environment_access(base), environment_access(head)
+    truth = without_private(unlisted_gains(base, head))
+    found = changes([before], [after])
+    reported = reported_gains(before, after)
+    unlisted = {gain for gain in truth if gain[0] == "<name>/"}
+    assert unlisted <= reported, f"missed: {sorted(unlisted - reported)}"
+    if truth - reported:
+        assert any(change.kind == "widened" for change in found), f"missed: {sorted(truth - reported)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -36,11 +36,19 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]
         if field_mark(field, "hidden"):
             continue
         if (nested := _model_of(field.annotation)) is not None:
-            yield from _rows(nested, f"{prefix}{name}{'[].' if nested is not field.annotation else '.'}")
+            if type(None) in get_args(field.annotation):  # an optional block says what it turns on
+                yield f"{prefix}{name}", _default(field), _description(model, name, field)
+            items = get_origin(field.annotation) is tuple
+            yield from _rows(nested, f"{prefix}{name}{'[].' if items else '.'}")
             continue
-        if field.description is None:
-            raise ValueError(f"{model.__name__}.{name} has no description")
-        yield f"{prefix}{name}", str(field_mark(field, "default_text") or _default(field)), field.description
+        default = str(field_mark(field, "default_text") or _default(field))
+        yield f"{prefix}{name}", default, _description(model, name, field)
+
+
+def _description(model: type[BaseModel], name: str, field: FieldInfo) -> str:
+    if field.description is None:
+        raise ValueError(f"{model.__name__}.{name} has no description")
+    return field.description
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

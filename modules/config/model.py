@@ -174,6 +174,13 @@ class UserPool(Frozen):
         return self
 
 
+class UnlistedGroups(Frozen):
+    access: str = Field(
+        description="the access level (a template, as `groups[].access`) at which a member of a group "
+        "the YAML does not list reaches the folder `<group name>/`"
+    )
+
+
 class IdentityPool(Frozen):
     role_mapping: Literal["token", "rules", "tags"] = Field(
         "token",
@@ -202,6 +209,13 @@ class IdentityPool(Frozen):
         "for every app already using it (see Adopting an existing setup)",
     )
 
+    unlisted_groups: UnlistedGroups | None = Field(
+        None,
+        description="`tags`: a member of any group of the pool that the YAML does not list gets the folder "
+        "`<group name>/` at `access`, decided by the Lambda at sign-in (no deploy); absent: such a group "
+        "grants nothing",
+    )
+
     @field_validator("existing_id")
     @classmethod
     def _identity_pool_id(cls, existing_id: str | None) -> str | None:
@@ -216,6 +230,11 @@ class IdentityPool(Frozen):
     def _folders_per_level_with_tags(self) -> IdentityPool:
         if "folders_per_level" in self.model_fields_set and self.role_mapping != "tags":
             raise ValueError("folders_per_level only matters with role_mapping: tags")
+        if self.unlisted_groups is not None and self.role_mapping != "tags":
+            raise ValueError(
+                "unlisted_groups needs role_mapping: tags: only the Lambda of tags mode can grant a "
+                "folder to a group at sign-in; other mappings need a role per group"
+            )
         return self
 
     @property
@@ -326,7 +345,9 @@ class Bucket(Frozen):
         "folder must be a valid tag value and a role holds at most 50 tags, default tags included); "
         f"measured: {FOLDER_GUARD_GROUPS} groups of two folders each fit S3's 20 KB bucket-policy "
         "limit (a 22-character bucket name, two exempt principals), each group adding 52 bytes whatever its "
-        "names and folders; with `role_mapping: tags` (one role) it does not grow with the groups",
+        "names and folders; with `role_mapping: tags` (one role) it does not grow with the groups, and "
+        "the folders of `identity_pool.unlisted_groups`, unknown at synth, are closed like every object "
+        "key to all but this environment's roles and the exempt principals",
         json_schema_extra=NEW_BUCKET_ONLY,
     )
     cors_origins: tuple[CorsOrigin, ...] = Field(

@@ -24,12 +24,17 @@ NON_EMPTY_FOLDER = "?*/"
 # reads aws:PrincipalTag/K from the role's tags when the session has no tag K (keys compared
 # without case). A session tag value that does not end in "/" never matches NON_EMPTY_FOLDER.
 UNUSED_SLOT = "none"
+# Reserved whatever private_folders says: an unlisted group `private` would otherwise own the
+# folder that holds, or once held, every user's own folder.
+PRIVATE = "private/"
 
 
 def levels(environment: Environment) -> tuple[str, ...]:
     """The access levels that some group uses, each with its own tag slots."""
     shared = {level for folder in environment.shared_folders for level in folder.access.values()}
-    return tuple(sorted({group.access for group in environment.groups} | shared))
+    unlisted = environment.identity_pool.unlisted_groups
+    own = {group.access for group in environment.groups} | ({unlisted.access} if unlisted else set())
+    return tuple(sorted(own | shared))
 
 
 def tag_keys(environment: Environment, level: str) -> tuple[str, ...]:
@@ -53,8 +58,11 @@ def tag_variable(key: str) -> str:
 
 def lambda_data(environment: Environment) -> dict[str, Any]:
     """What the pre-token Lambda reads: each level's claim names, each group's folders (its own
-    and its shared ones) per level, and the value of a slot that holds no folder."""
+    and its shared ones) per level, the value of a slot that holds no folder and, with
+    unlisted_groups, what the Lambda needs to decide an unlisted group (`unlisted_data`)."""
+    unlisted = unlisted_data(environment)
     return {
+        **({"unlisted": unlisted} if unlisted else {}),
         "unused": UNUSED_SLOT,
         "slots": {level: list(tag_keys(environment, level)) for level in levels(environment)},
         "groups": {
@@ -63,4 +71,25 @@ def lambda_data(environment: Environment) -> dict[str, Any]:
             }
             for group in environment.groups_by_name
         },
+    }
+
+
+def reserved_folders(environment: Environment) -> tuple[str, ...]:
+    """Every folder the configuration gives out, and private/: no unlisted group's folder may
+    equal, contain, lie in or differ only in case from one of them."""
+    configured = [folder for group in environment.groups for folder in group.folders]
+    configured += [shared.prefix for shared in environment.shared_folders]
+    return tuple(sorted({*configured, PRIVATE}))
+
+
+def unlisted_data(environment: Environment) -> dict[str, Any] | None:
+    """The unlisted groups' level, the listed groups' names (lowercased: an unlisted group may not
+    differ from one only in case) and the reserved folders; None without unlisted_groups."""
+    unlisted = environment.identity_pool.unlisted_groups
+    if unlisted is None:
+        return None
+    return {
+        "access": unlisted.access,
+        "listed": sorted({group.name.lower() for group in environment.groups}),
+        "reserved": list(reserved_folders(environment)),
     }
