@@ -371,7 +371,7 @@ def _codes(values: Sequence[str]) -> str:
 def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess) -> list[Change]:
     """A setting that lets more people or principals reach the folders (or the same folders of
     another bucket or key) is a widening; one that only takes reach away is a narrowing."""
-    before = dict(base.settings)
+    before = {**SETTINGS_WHEN_ABSENT, **dict(base.settings)}
     return [
         Change(
             name,
@@ -384,6 +384,11 @@ def _setting_changes(name: str, base: EnvironmentAccess, head: EnvironmentAccess
         for key, value in head.settings
         if before.get(key) != value
     ]
+
+
+# What a setting that a side does not have means there: token and rules have no unlisted
+# groups, so a move to tags without the rule changes nothing about them.
+SETTINGS_WHEN_ABSENT = {"unlisted groups": "off"}
 
 
 # Settings whose every change is a widening: the same grants reach another bucket, key or

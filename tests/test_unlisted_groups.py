@@ -185,8 +185,9 @@ def guard_sids(tmp_path: Path, unlisted: str | None) -> list[str]:
 def test_the_folder_guard_closes_every_object_key_with_the_rule_as_without(tmp_path: Path):
     """The unlisted groups' folders are unknown at synth: the guard names no folder at all (it
     closes every object key to all but our roles and the exempt), so it serves them unchanged."""
-    assert guard_sids(tmp_path / "on", "read") == guard_sids(tmp_path / "off", None)
-    assert "GuardObjects" in guard_sids(tmp_path / "on", "read")
+    with_the_rule = guard_sids(tmp_path / "on", "read")
+    assert with_the_rule == guard_sids(tmp_path / "off", None)
+    assert "GuardObjects" in with_the_rule
 
 
 def room_changes(tmp_path: Path, before: str, after: str) -> list[tuple[str, str]]:
