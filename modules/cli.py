@@ -415,16 +415,19 @@ def _one_environment(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _the_environment(arguments: argparse.Namespace) -> tuple[Environment, Path | None]:
+    """The one environment of --env, valid, and the access levels' directory (a ConfigError else)."""
+    templates = _templates(arguments.templates)
+    (environment,) = load_valid_environments(
+        arguments.environments, [arguments.env], templates, extends_outside=arguments.allow_extends_outside
+    )
+    return environment, templates
+
+
 def _explain(arguments: argparse.Namespace) -> int:
     groups = [name.strip() for name in arguments.groups.split(",") if name.strip()]
     try:
-        templates = _templates(arguments.templates)
-        (environment,) = load_valid_environments(
-            arguments.environments,
-            [arguments.env],
-            templates,
-            extends_outside=arguments.allow_extends_outside,
-        )
+        environment, templates = _the_environment(arguments)
         found = explain(environment, environment_access(environment, templates), groups)
     except ConfigError as error:
         return _invalid(error)
@@ -523,13 +526,7 @@ def _verify(arguments: argparse.Namespace) -> int:
     from modules.verify.command import verify  # noqa: PLC0415 - only this command needs AWS
 
     try:
-        templates = _templates(arguments.templates)
-        (environment,) = load_valid_environments(
-            arguments.environments,
-            [arguments.env],
-            templates,
-            extends_outside=arguments.allow_extends_outside,
-        )
+        environment, templates = _the_environment(arguments)
     except ConfigError as error:
         return _invalid(error)
     return verify(

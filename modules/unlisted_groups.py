@@ -16,13 +16,16 @@ from typing import Any
 HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "templates" / "lambda" / "pre_token_generation.py"
 
 
-@cache
-def _handler() -> ModuleType:
+def load_handler_template() -> ModuleType:
+    """The template itself as a fresh module (it reads grants.json only when first invoked)."""
     spec = importlib.util.spec_from_file_location("groupfolders_pre_token_generation", HANDLER_SOURCE)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+_handler = cache(load_handler_template)
 
 
 def refusal(group: str, unlisted: dict[str, Any]) -> str | None:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-HANDLER_SOURCE = Path(__file__).resolve().parents[1] / "templates" / "lambda" / "pre_token_generation.py"
+from modules.unlisted_groups import HANDLER_SOURCE, load_handler_template
 
-
-def template_handler() -> ModuleType:
-    """The template itself (it reads grants.json only when first invoked)."""
-    spec = importlib.util.spec_from_file_location("pre_token_generation_template", HANDLER_SOURCE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+__all__ = ["HANDLER_SOURCE", "template_handler", "v1_event"]
+# The template itself, a fresh module each call (it reads grants.json only when first invoked).
+template_handler = load_handler_template
 
 
 def v1_event(groups: list[str]) -> dict[str, Any]:
