@@ -86,6 +86,13 @@ def prepare(
     if "local" not in document["terraform"]["backend"]:
         rewrites.append(f"backend {next(iter(document['terraform']['backend']))} -> local")
     document["terraform"]["backend"] = {"local": {"path": "terraform.tfstate"}}
+    for provider_block in document.get("provider", {}).get("aws", []):
+        # The provider asks no account here (skip_requesting_account_id), so it cannot tell the
+        # emulator's account from the one the environment names: the check is the real account's.
+        if provider_block.pop("allowed_account_ids", None) is not None:
+            rewrites.append(
+                "provider allowed_account_ids lifted (the emulator's account is not the one named)"
+            )
     for kind, blocks in document["resource"].items():
         for name, block in blocks.items():
             if block.get("lifecycle", {}).get("prevent_destroy"):

@@ -23,7 +23,7 @@ from pycognito.aws_srp import AWSSRP
 
 from modules.access_model import PRIVATE_FOLDER, EnvironmentAccess, Received, received
 from modules.config.model import Environment
-from modules.policies.principal_tags import tag_slots
+from modules.policies.principal_tags import UNUSED_SLOT, tag_slots
 from tests.e2e.emulator import ACCOUNT, REGION, ROOT_KEY
 
 PASSWORD = "Probe-Passw0rd!1"  # noqa: S105 - users of a throwaway emulator; meets the pools' policy
@@ -186,15 +186,17 @@ def canary_write(
 
 
 def guarded(stack: dict[str, Any], bucket: str) -> frozenset[str]:
-    """The folders the bucket policy closes by aws:PrincipalArn ("" for the listing), read from the stack."""
+    """What the bucket policy closes by aws:PrincipalArn, read from the stack: "" for the listing,
+    "/<prefix>" for the keys under a prefix ("/" for every key). A statement on NotResource closes
+    all but some keys: every key, as far as deciding here goes."""
     documents = stack.get("data", {}).get("aws_iam_policy_document", {})
     statements = documents.get("files_policy_document", {}).get("statement", [])
     arn = f"arn:aws:s3:::{bucket}"
     return frozenset(
-        resource.removeprefix(arn).removeprefix("/").removesuffix("*")
+        resource.removeprefix(arn).removesuffix("*")
         for statement in statements
         if any(c["variable"] == "aws:PrincipalArn" for c in statement.get("condition", []))
-        for resource in statement["resources"]
+        for resource in statement.get("resources", [f"{arn}/*"])
     )
 
 
@@ -268,7 +270,7 @@ def _not_decidable(tags: bool, closed: frozenset[str], shown: str, key: str) -> 
     """Why the emulator cannot decide this case as AWS would; None: it can."""
     if tags:
         return NOT_DECIDABLE_TAGS
-    if any(key.startswith(prefix) if prefix else key == "" for prefix in closed):
+    if any(key.startswith(prefix[1:]) if prefix else key == "" for prefix in closed):
         return NOT_DECIDABLE_GUARD
     return NOT_DECIDABLE_PRIVATE if shown.startswith("private/") else None
 
@@ -284,9 +286,11 @@ def _seed(deployer: Any, bucket: str, key: str, probe: Probe) -> None:
 
 
 def expected_claims(environment: Environment, got: Received) -> dict[str, str]:
-    """The claims the access model says the Lambda issues: each level's folders in its slots."""
+    """The claims the access model says the Lambda issues: each level's folders in its slots,
+    every other slot unused (so that no role tag can stand in for it)."""
     slots = dict(tag_slots(environment))
-    return {
+    unused = {key: UNUSED_SLOT for keys in slots.values() for key in keys}
+    return unused | {
         key: folder for level, found in got.by_level for key, folder in zip(slots[level], found, strict=False)
     }
 
