@@ -71,6 +71,8 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path):
     assert f"{PACKAGE} = {PACKAGE}.modules.cli:run" in entry_points
     for shipped in (
         "modules/cli.py",
+        "modules/discover/command.py",
+        "modules/verify/command.py",
         "templates/policies/read.json.j2",
         "templates/report/access.md.j2",
         "templates/lambda/pre_token_generation.py",

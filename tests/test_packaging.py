@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -66,3 +67,14 @@ def test_every_module_rewrites_into_one_that_imports_no_top_level_modules(path: 
     after = absolute_imports(SETUP.rewrite_imports(source, str(path)))
     assert [name for name in after if name.split(".")[0] == "modules"] == []
     assert after == [f"groupfolders.{name}" if name.split(".")[0] == "modules" else name for name in before]
+
+
+def test_every_package_of_the_tree_is_in_the_wheel():
+    """A subpackage missing from pyproject's list is missing from the wheel (discover, verify
+    were): every directory of modules/ with an __init__.py is listed."""
+    listed = set(tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    tree = {
+        "groupfolders." + ".".join(init.parent.relative_to(PROJECT).parts)
+        for init in (PROJECT / "modules").rglob("__init__.py")
+    }
+    assert tree - listed == set()
