@@ -64,6 +64,9 @@ lock: $(VENV)/.installed-dev
 		$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --no-header \
 			$$name.txt -o $$name.lock || exit 1; \
 	done
+	# discover and verify on top of the runtime (CI's verify step installs it beside .venv's).
+	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --no-header \
+		requirements.txt requirements-aws.txt -o requirements-aws.lock
 
 # The main job: validate, synthesize every environment, scan it, print the summary and verdict.
 synth: $(VENV)/.installed $(CHECKOV_VENV)/.installed

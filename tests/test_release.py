@@ -49,6 +49,7 @@ def pins(path: Path) -> set[str]:
         ("requirements-dev.lock", ["requirements.txt", "requirements-aws.txt", "requirements-dev.txt"]),
         ("requirements-checkov.lock", ["requirements-checkov.txt"]),
         ("requirements-emulator.lock", ["requirements-emulator.txt"]),
+        ("requirements-aws.lock", ["requirements.txt", "requirements-aws.txt"]),
     ],
 )
 def test_each_lock_holds_exactly_its_pins_each_with_its_hashes(lock: str, inputs: list[str]):

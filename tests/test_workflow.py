@@ -579,20 +579,21 @@ def test_no_plan_summary_at_all_is_said(tmp_path):
     )
 
 
-@pytest.mark.parametrize(
-    ("job", "verified"), [("deploy-dev", True), ("deploy-staging", True), ("deploy-prod", False)]
-)
-def test_deploy_verifies_dev_and_staging_after_apply(job, verified):
+@pytest.mark.parametrize("job", ["deploy-dev", "deploy-staging", "deploy-prod"])
+def test_deploy_verifies_after_apply_except_in_prod(job):
+    """The steps are the shared deploy steps; `if` skips them in prod. Their checkout needs
+    `contents: read` (without it a private repository's checkout fails after the apply), and
+    what they install holds deploy credentials' company: hash-pinned only."""
     deploy = steps(job)
     (applied,) = [i for i, s in enumerate(deploy) if "apply -input=false plan.tfplan" in s.get("run", "")]
     (verify,) = [i for i, s in enumerate(deploy) if "groupfolders verify" in s.get("run", "")]
     assert applied < verify
-    after = deploy[applied + 1 :]
-    assert [s["if"] for s in after] == ["${{ env.ENVIRONMENT != 'prod' }}"] * 3
-    assert (jobs()[job]["env"]["ENVIRONMENT"] != "prod") is verified
+    assert [s["if"] for s in deploy[applied + 1 :]] == ["${{ env.ENVIRONMENT != 'prod' }}"] * 3
+    assert jobs()[job]["permissions"] == {"contents": "read", "id-token": "write"}
     step = deploy[verify]
     assert '.venv/bin/groupfolders verify --env "$ENVIRONMENT" > "verify-$ENVIRONMENT.md"' in step["run"]
-    assert "-r requirements-aws.txt" in step["run"]
+    assert "--require-hashes --no-deps \\\n  -r requirements-aws.lock" in step["run"]
+    assert "requirements-aws.txt" not in step["run"]
     assert step["run"].rstrip().endswith('exit "$code"')
 
 
