@@ -167,7 +167,8 @@ def _unlisted_reasons(access: EnvironmentAccess, found: Received) -> list[str]:
         return []
     reasons = [
         f"Any other group of the pool: {code('<name>/')} at {code(unlisted.level)}, unless the Lambda's rule "
-        "refuses the name (see the report)."
+        "refuses the name (see the report); such a group must carry the folders role (its IAM role, "
+        "`create-group --role-arn`), else a member of no other group gets what users in no group get."
     ]
     for role in found.roles:
         name = str(role.group)

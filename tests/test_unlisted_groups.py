@@ -169,6 +169,11 @@ def test_explain_newteam_on_the_union_example_answers_by_the_rule():
     assert found.returncode == 0, found.stderr
     assert "| `newteam/` | ✓ | ✓ | · | · |" in found.stdout
     assert "the rule for any other group of the pool gives it `newteam/` at `read`." in found.stdout
+    # Token mapping hands out only a role some group of the user carries: a group made by hand
+    # must carry the folders role, and explain says so rather than promise the folder.
+    assert (
+        "such a group must carry the folders role (its IAM role, `create-group --role-arn`)" in found.stdout
+    )
 
 
 def guard_sids(tmp_path: Path, unlisted: str | None) -> list[str]:
