@@ -34,7 +34,7 @@ BUCKET_POLICY_TEXT = "S3 allows 20 KB (20,480 bytes) of bucket policy"
 # What one more group role adds to the folder guard: its id, `"<id>:*",`, in two statements.
 GUARD_BYTES_PER_ROLE = 2 * len(f'"{"R" * ROLE_ID_LENGTH}:*",')
 # The measured ceiling that bucket.folder_guard's description states (tests/test_limits.py).
-FOLDER_GUARD_GROUPS = 360
+FOLDER_GUARD_GROUPS = 345
 ROLE_TAGS = 50
 ROLE_TAGS_TEXT = "IAM allows 50 tags per role, the provider's default tags included"
 ROLE_TAG_VALUE_TEXT = "an IAM tag value is at most 256 letters, digits, spaces and _.:/=+-@"

@@ -147,3 +147,36 @@ def test_private_folders_are_closed_to_principals_outside_the_app(write_env):
     assert not allowed(environment, references, "arn:aws:iam::123456789012:role/admin", "s3:GetObject", key)
     assert allowed(environment, references, references.role_arns["a"], "s3:GetObject", key)
     assert allowed(environment, references, EXEMPT, "s3:GetObject", key)
+
+
+@pytest.mark.parametrize(
+    "tampered", [{"folder_guard.1": ""}, {"folder_guard.1": "x"}, {}], ids=["empty", "no-folder", "missing"]
+)
+def test_a_role_whose_folder_tag_was_tampered_with_reaches_nothing(write_env, tampered):
+    """Someone with iam:TagRole empties, spoils or removes a slot's tag of group a's role: the
+    slot would free the whole bucket (`bucket/${tag}*`), so GuardFolderTag<N> closes the bucket
+    to that role instead; with its tags as the stack sets them, it reaches its folders."""
+    environment, references = guarded(write_env, "token", "private_only")
+    documents = environment_documents(environment, references)
+    assert documents.bucket_policy is not None
+    role = references.role_arns["a"]
+    as_set = dict(documents.group_role_tags["a"])
+    tags = {key: value for key, value in as_set.items() if key != "folder_guard.1"} | tampered
+    context = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+
+    def reaches(role_tags: dict[str, str], key: str) -> bool:
+        arn = f"{references.bucket_arn}/{key}"
+        return evaluate(
+            LEAKED,
+            "s3:GetObject",
+            arn,
+            context,
+            documents.bucket_policy,
+            principal_arn=role,
+            principal_tags=role_tags,
+        )
+
+    assert reaches(as_set, "a/x.txt")
+    assert not reaches(as_set, "team/b/x.txt")
+    for key in ("a/x.txt", "team/b/x.txt", "elsewhere/x.txt", f"private/{IDENTITY}/x.txt"):
+        assert not reaches(tags, key), key

@@ -123,20 +123,22 @@ def bucket_policy_size(text: str) -> int:
 
 
 def test_bucket_policy_exactly_at_the_limit_passes_and_one_over_fails(write_env):
-    # A group adds its role's id twice, 52 bytes (52 = 1 mod 3); an exempt principal's character
-    # counts three times: fewer groups until the rest is a multiple of 3, then the exempt name grows.
+    # A group adds its role's id twice, 52 bytes; an exempt principal's character counts once per
+    # guard statement (`times`): fewer groups until the rest is a multiple of it, then the exempt
+    # name grows.
+    times = bucket_policy_size(guarded_text(1, "dd")) - bucket_policy_size(guarded_text(1, "d"))
     count = 1
     while bucket_policy_size(guarded_text(count + 1)) <= limits.BUCKET_POLICY:
         count += 1
-    while (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) % 3:
+    while (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) % times:
         count -= 1
-    exempt = "d" * (1 + (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) // 3)
+    exempt = "d" * (1 + (limits.BUCKET_POLICY - bucket_policy_size(guarded_text(count))) // times)
     assert bucket_policy_size(guarded_text(count, exempt)) == limits.BUCKET_POLICY
     assert load_valid_environments(write_env(guarded_text(count, exempt)))
     over = guarded_text(count, exempt + "d")
-    assert bucket_policy_size(over) == limits.BUCKET_POLICY + 3
+    assert bucket_policy_size(over) == limits.BUCKET_POLICY + times
     assert problems_of(write_env(over)) == [
-        f"bucket.folder_guard: with folder_guard the bucket policy is {limits.BUCKET_POLICY + 3} bytes; "
+        f"bucket.folder_guard: with folder_guard the bucket policy is {limits.BUCKET_POLICY + times} bytes; "
         "S3 allows 20 KB (20,480 bytes) of bucket policy: each group adds 52 bytes, so leave out 1 group, "
         "or use role_mapping tags (one role for every group)"
     ]

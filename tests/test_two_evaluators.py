@@ -209,12 +209,39 @@ def test_principalmapper_reads_a_plus_as_a_regex_and_iam_simulate_is_taken(prod)
     assert decide_all([plus_probe(prod, "groupfolders-deployer"), plus_probe(prod, "admin")]) == [True, False]
 
 
+def missing_tag_probe() -> Request:
+    """A Deny unless the principal's tag k looks like a folder, asked by a principal without k."""
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"StringNotLike": {"aws:PrincipalTag/k": ["?*/"]}},
+            }
+        ],
+    }
+    return Request(role_arn("r"), "s3:GetObject", "arn:aws:s3:::b/x", ADMIN, deny)
+
+
+def test_principalmapper_reads_a_negated_condition_on_a_missing_key_as_false():
+    """IAM: true, so the Deny holds; iam-simulate agrees; principalmapper lets it drop."""
+    asked = missing_tag_probe()
+    (second,) = iam_simulate_decisions([asked])
+    assert (principalmapper_allows(asked), second.allowed) == (True, False)
+    assert explains("principalmapper_negated_missing_key", asked, Split(True, False))
+    assert decide_all([asked]) == [False]
+
+
 def test_every_listed_disagreement_is_still_needed(prod):
     """Each entry's split happens (the two evaluators give its verdicts on a probe of ours)."""
     probes_by_entry = {
         "principalmapper_resource_case": case_probe(prod),
         "principalmapper_unescaped_pattern": plus_probe(prod, "deploy+ci"),
         "principalmapper_tag_variable_case": tag_probe({"Read.1": "a/"}),
+        "principalmapper_negated_missing_key": missing_tag_probe(),
     }
     assert set(probes_by_entry) == set(disagreements()["disagreements"])
     for name, asked in probes_by_entry.items():

@@ -251,11 +251,30 @@ def _tag_keys_in_one_case(request: Request) -> Request:
     )
 
 
+NEGATED_TAG_CONDITION = re.compile(r'"(?:String|Arn)Not\w*": \{[^{}]*\}')
+CONDITION_TAG_KEY = re.compile(r'"aws:PrincipalTag/([^"]+)"', re.IGNORECASE)
+
+
+def _negated_keys_present(request: Request) -> Request:
+    """Every principal tag that a negated condition of the policies names, present: the missing
+    ones with the empty value."""
+    named = {
+        key
+        for policy in (request.identity_policy, request.resource_policy)
+        for block in NEGATED_TAG_CONDITION.findall(json.dumps(policy))
+        for key in CONDITION_TAG_KEY.findall(block)
+    }
+    held = {key.lower() for key in request.principal_tags}
+    missing = {key: "" for key in sorted(named) if key.lower() not in held}
+    return replace(request, principal_tags={**request.principal_tags, **missing})
+
+
 # Each rewrite is documented (which evaluator misreads what, and why) in evaluator_disagreements.yaml.
 NEUTRALISERS: dict[str, Callable[[Request], Request]] = {
     "principalmapper_resource_case": _without_case,
     "principalmapper_unescaped_pattern": _without_regex_characters,
     "principalmapper_tag_variable_case": _tag_keys_in_one_case,
+    "principalmapper_negated_missing_key": _negated_keys_present,
 }
 
 

@@ -52,6 +52,8 @@ class FolderGuard:
 # statement whose variable it cannot resolve. No folder starts with "=" (a prefix character is
 # one of A-Za-z0-9!_.'()/-), so the slot frees no folder; and "" would free the whole bucket.
 UNUSED_FOLDER_SLOT = "=unused"
+# What a slot's tag must look like when it holds a folder: non-empty, ending in "/".
+FOLDER_TAG_VALUE = "?*/"
 
 
 def folder_tags(folders: tuple[str, ...], slots: int) -> dict[str, str]:
@@ -206,8 +208,27 @@ def files_bucket_policy(bucket_arn: str, guard: FolderGuard | None) -> Document:
         ),
     ]
     unconfined = [f"{role_id}:*" for role_id in guard.unconfined_role_ids]
-    confined = {**exempt, **({"StringNotLike": {"aws:userid": unconfined}} if unconfined else {})}
+    others = {"aws:userid": unconfined} if unconfined else {}
+    confined = {**exempt, **({"StringNotLike": others} if others else {})}
     statements.append(_guard("GuardFolders", ["s3:*"], {"NotResource": kept}, confined))
+    # A slot's tag that is missing, empty or no folder (someone with iam:TagRole on the role)
+    # would free the whole bucket in `kept`: such a role reaches nothing. StringNotLike is true
+    # for a missing key, which is what this Deny wants.
+    statements += [
+        _guard(
+            f"GuardFolderTag{slot}",
+            ["s3:*"],
+            {"Resource": [bucket_arn, f"{bucket_arn}/*"]},
+            {
+                **exempt,
+                "StringNotLike": {
+                    **others,
+                    f"aws:PrincipalTag/{FOLDER_TAG}.{slot}": [FOLDER_TAG_VALUE, UNUSED_FOLDER_SLOT],
+                },
+            },
+        )
+        for slot in range(1, guard.folder_slots + 1)
+    ]
     return _document(statements)
 
 
