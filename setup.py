@@ -23,6 +23,17 @@ OWN_TREE = "modules"
 INIT = '"""groupfolders: its modules/, templates/, checks/ and security defaults, installed."""\n'
 
 
+def remove_earlier_build(built: Path) -> None:
+    """An earlier build's tree goes, and only when its __init__.py (INIT, which only this build
+    step writes) proves it ours; anything else there is refused, never deleted."""
+    if not built.exists() and not built.is_symlink():
+        return
+    marker = built / "__init__.py"
+    if built.is_symlink() or not marker.is_file() or marker.read_text(encoding="utf-8") != INIT:
+        raise SystemExit(f"{built} was not written by this build: move it away, then build again")
+    shutil.rmtree(built)
+
+
 class ImportRewriteError(Exception):
     """A form of import of the own tree that the rewrite does not handle."""
 
@@ -66,7 +77,7 @@ class BuildPy(build_py):
 
     def run(self) -> None:
         # A module removed from the checkout must not linger in the wheel from an earlier build.
-        shutil.rmtree(Path(self.build_lib) / PACKAGE, ignore_errors=True)
+        remove_earlier_build(Path(self.build_lib) / PACKAGE)
         super().run()
         init = Path(self.build_lib) / PACKAGE / "__init__.py"
         init.parent.mkdir(parents=True, exist_ok=True)

@@ -25,13 +25,15 @@ from tests.conftest import EXAMPLES, PROJECT
 PROGRESS = re.compile(r"(.+) \.\.\.|(.+): done in \d+\.\d s")
 
 
-def own_repository(tmp_path: Path) -> Path:
-    """A repository of someone else's: environments/ and security/ of its own, no groupfolders."""
+def own_repository(tmp_path: Path, *, accepted: bool = True) -> Path:
+    """A repository of someone else's: environments/ and security/ of its own (without an
+    accepted-findings file unless `accepted`), no groupfolders."""
     (tmp_path / "environments").mkdir()
     for name in ("_groups.yaml", "dev.yaml"):
         shutil.copy(EXAMPLES / name, tmp_path / "environments" / name)
     (tmp_path / "security").mkdir()
-    shutil.copy(PROJECT / "security" / "accepted_findings.yaml", tmp_path / "security")
+    if accepted:
+        shutil.copy(PROJECT / "security" / "accepted_findings.yaml", tmp_path / "security")
     return tmp_path
 
 
@@ -145,8 +147,7 @@ def test_without_an_accepted_findings_file_nothing_more_is_accepted(
 ):
     """No security/accepted_findings.yaml: groupfolders' own acceptances alone; dev's CKV_GF_3,
     this repository's addition, fails."""
-    monkeypatch.chdir(own_repository(tmp_path))
-    (tmp_path / "security" / "accepted_findings.yaml").unlink()
+    monkeypatch.chdir(own_repository(tmp_path, accepted=False))
     assert main(["check", "--outdir", "out", "--quiet"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert [line.split() for line in out if line.endswith("FAILED")] == [
@@ -162,7 +163,7 @@ def test_without_an_accepted_findings_file_nothing_more_is_accepted(
 def test_check_refuses_an_accepted_findings_file_it_was_given_and_cannot_read(
     tmp_path: Path, monkeypatch, capsys
 ):
-    monkeypatch.chdir(own_repository(tmp_path))
+    monkeypatch.chdir(own_repository(tmp_path, accepted=False))
     assert main(["check", "--outdir", "out", "--quiet", "--accepted-findings", "missing.yaml"]) == 2
     assert capsys.readouterr().err == (
         "error: missing.yaml: no such file (give --accepted-findings FILE, or leave it out: "
@@ -174,7 +175,6 @@ def test_check_refuses_an_accepted_findings_file_it_was_given_and_cannot_read(
         "error: security: is a directory (give --accepted-findings FILE, or leave it out: "
         "groupfolders' own acceptances alone)\n"
     )
-    (tmp_path / "security" / "accepted_findings.yaml").unlink()
     (tmp_path / "security" / "accepted_findings.yaml").mkdir()
     assert main(["check", "--outdir", "out", "--quiet"]) == 2, "the default path, but not a file"
     assert capsys.readouterr().err.startswith("error: security/accepted_findings.yaml: is a directory")

@@ -17,6 +17,7 @@ import pytest
 
 from modules import __version__
 from tests.conftest import EXAMPLES, PROJECT
+from tests.setup_script import SETUP
 
 pytestmark = pytest.mark.slow
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "LICENSE", "modules", "templates", "checks", "security")
@@ -45,9 +46,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             (root / "src").mkdir(exist_ok=True)
             shutil.copy(source, root / "src" / name)
-    stale = root / "src" / "build" / "lib" / PACKAGE / "modules" / "removed_long_ago.py"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("from modules import nothing\n")  # what an earlier in-tree build left
+    earlier = root / "src" / "build" / "lib" / PACKAGE  # what an earlier in-tree build left
+    (earlier / "modules").mkdir(parents=True)
+    (earlier / "__init__.py").write_text(SETUP.INIT)
+    (earlier / "modules" / "removed_long_ago.py").write_text("from modules import nothing\n")
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", root / "dist", root / "src"],
         root,

@@ -4,25 +4,13 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.conftest import PROJECT
-
-
-def setup_module_() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("groupfolders_setup", PROJECT / "setup.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # setup() runs only as __main__
-    return module
-
-
-SETUP = setup_module_()
+from tests.setup_script import SETUP
 
 
 def test_absolute_imports_of_the_own_tree_move_into_the_package():
@@ -78,3 +66,20 @@ def test_every_package_of_the_tree_is_in_the_wheel():
         for init in (PROJECT / "modules").rglob("__init__.py")
     }
     assert tree - listed == set()
+
+
+def test_an_earlier_build_goes_only_when_its_marker_proves_it_ours(tmp_path: Path):
+    ours = tmp_path / "ours"
+    (ours / "modules").mkdir(parents=True)
+    (ours / "__init__.py").write_text(SETUP.INIT)
+    (ours / "modules" / "gone.py").write_text("")
+    SETUP.remove_earlier_build(ours)
+    assert not ours.exists()
+    SETUP.remove_earlier_build(ours)  # nothing there: nothing to do
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "__init__.py").write_text("someone else's\n")
+    with pytest.raises(SystemExit) as refused:
+        SETUP.remove_earlier_build(theirs)
+    assert str(refused.value) == f"{theirs} was not written by this build: move it away, then build again"
+    assert (theirs / "__init__.py").read_text() == "someone else's\n"
