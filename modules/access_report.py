@@ -396,11 +396,17 @@ SETTINGS_WHEN_ABSENT = {"unlisted groups": "off"}
 ALWAYS_WIDENING = frozenset({"bucket", "bucket encryption", "user pool", "identity pool", "role mapping"})
 
 
+# Where the stack is deployed, not who reaches what: a change is shown, and neither widens nor narrows.
+NEUTRAL = frozenset({"account", "deploy role"})
+
+
 def _setting_direction(key: str, base: EnvironmentAccess, head: EnvironmentAccess) -> str:
+    """Every setting has its direction declared; one without is a bug (test_setting_directions)."""
     if key in ALWAYS_WIDENING:
         return "widened"
-    direction = SETTING_DIRECTIONS.get(key)
-    return direction(base, head) if direction else "changed"
+    if key in NEUTRAL:
+        return "changed"
+    return SETTING_DIRECTIONS[key](base, head)
 
 
 def _resolution(base: EnvironmentAccess, head: EnvironmentAccess) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from modules.access_model import environment_access
-from modules.access_report import changes
+from modules.access_report import ALWAYS_WIDENING, NEUTRAL, SETTING_DIRECTIONS, changes
 from modules.validation import load_valid_environments
-from tests.conftest import PROJECT
+from tests.conftest import EXAMPLES, PROJECT
 
 DEPLOYER = "arn:aws:iam::123456789012:role/deployer"
 BACKUP = "arn:aws:iam::123456789012:role/backup"
@@ -82,3 +82,12 @@ def test_turning_the_guard_off_fails_a_gate_on_widenings(tmp_path: Path):
     on = report(head, base)
     assert on.returncode == 0, on.stderr
     assert f"- **narrowed**: folder guard: `on, exempt: {DEPLOYER}` (was: `off`)\n" in on.stdout
+
+
+def test_every_setting_the_model_emits_has_exactly_one_declared_direction():
+    """The examples (union: tags mode with unlisted groups; prod: the guard) emit every setting."""
+    accesses = [environment_access(e) for e in load_valid_environments(EXAMPLES)]
+    keys = {key for access in accesses for key, _ in access.settings}
+    assert {"unlisted groups", "unlisted groups reserve", "folders per level"} <= keys
+    declared = [ALWAYS_WIDENING, NEUTRAL, set(SETTING_DIRECTIONS)]
+    assert [key for key in sorted(keys) if sum(key in group for group in declared) != 1] == []
